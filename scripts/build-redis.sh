@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# Build Redis from source, the way lesson 02 teaches it:
+#   fetch the release tarball -> verify its official sha256 -> extract -> make -> test -> make install.
+#
+# One script for every place the course builds Redis: `make tour` and `make test` (into an ignored
+# folder of the repo), the Vagrant VM (into /usr/local, as the article does) and CI.
+#
+# Usage: scripts/build-redis.sh [--version V] [--prefix DIR] [--workdir DIR] [--tarball FILE]
+#                               [--test none|fast|full] [--make-args "ARGS"] [--offline] [--force]
+# Every option also has an environment variable: REDIS_VERSION, REDIS_PREFIX, REDIS_WORKDIR,
+# REDIS_TARBALL, REDIS_TEST, REDIS_MAKE_ARGS, REDIS_OFFLINE=1, REDIS_FORCE=1.
+#
+# Idempotent: when PREFIX already holds redis-server of the wanted version it says so and stops.
+# Safe: nothing is extracted, built or installed before the tarball matched the official digest.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(dirname "$here")"
+releases="$here/redis-releases.txt"
+
+step() { printf '\n==> %s\n' "$*"; }
+info() { printf '    %s\n' "$*"; }
+die() { printf '\nbuild-redis: error: %s\n' "$*" >&2; exit 1; }
+
+default_version() { awk '!/^#/ && $5 == "default" { sub(/^redis-/, "", $1); sub(/\.tar\.gz$/, "", $1); print $1 }' "$releases"; }
+
+version="${REDIS_VERSION:-$(default_version)}"
+prefix="${REDIS_PREFIX:-}"
+workdir="${REDIS_WORKDIR:-$repo/.redis}"
+tarball_in="${REDIS_TARBALL:-}"
+tests="${REDIS_TEST:-fast}"
+make_args="${REDIS_MAKE_ARGS:-}"
+offline="${REDIS_OFFLINE:-0}"
+force="${REDIS_FORCE:-0}"
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --version) version="$2"; shift 2 ;;
+    --prefix) prefix="$2"; shift 2 ;;
+    --workdir) workdir="$2"; shift 2 ;;
+    --tarball) tarball_in="$2"; shift 2 ;;
+    --test) tests="$2"; shift 2 ;;
+    --make-args) make_args="$2"; shift 2 ;;
+    --offline) offline=1; shift ;;
+    --force) force=1; shift ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    *) die "unknown option '$1' (see --help)" ;;
+  esac
+done
+prefix="${prefix:-$workdir/redis-$version}"
+case "$tests" in none|fast|full) ;; *) die "--test must be none, fast or full, not '$tests'" ;; esac
+
+# The fast, meaningful subset of Redis's own test suite (about 20 s instead of about 6 min):
+# strings, counters, keyspace, expiry, the wire protocol, pub/sub and RDB persistence.
+FAST_TESTS=(unit/type/string unit/type/incr unit/keyspace unit/expire unit/protocol unit/pubsub integration/rdb)
+
+file="redis-$version.tar.gz"
+row="$(awk -v f="$file" '!/^#/ && $1 == f' "$releases")"
+[ -n "$row" ] || die "no official digest for $file in scripts/redis-releases.txt; known: $(awk '!/^#/ && NF {printf "%s ", $1}' "$releases")"
+read -r _ algo digest gzip_mtime _ <<<"$row"
+[ "$algo" = sha256 ] || die "$file has only a $algo digest; the course builds only releases with an official sha256"
+
+# --- 1. already there? ---------------------------------------------------------------------------
+step "Redis $version into $prefix"
+if [ "$force" != 1 ] && [ -x "$prefix/bin/redis-server" ] && "$prefix/bin/redis-server" --version | grep -q "v=$version "; then
+  info "already installed: $("$prefix/bin/redis-server" --version)"
+  info "nothing to do (use --force to build again)"
+  exit 0
+fi
+
+downloads="$workdir/downloads"
+tarball="$downloads/$file"
+mkdir -p "$downloads"
+part="$tarball.part"
+rm -f "$part"
+trap 'rm -f "$part"' EXIT
+
+le32() { # print a number as 4 little-endian bytes
+  local n=$1 i
+  for i in 0 1 2 3; do printf "\\$(printf '%03o' $(( (n >> (8 * i)) & 255 )))"; done
+}
+
+fetch_from_debian() {
+  # Debian's archive carries the same upstream source as redis_<version>.orig.tar.gz: the same tar
+  # with another gzip wrapper. apt checks it against Debian's signed Release -> Sources -> .dsc
+  # chain; we then rebuild upstream's exact gzip wrapper and check the official digest below.
+  [ "$gzip_mtime" != "-" ] || die "download.redis.io is out of reach and $file cannot be rebuilt from Debian's source (no gzip time stamp in scripts/redis-releases.txt); download it yourself and pass --tarball"
+  command -v apt-get >/dev/null || die "download.redis.io is out of reach and there is no apt-get for Debian's source archive; download $file yourself and pass --tarball"
+  local aptdir="$workdir/apt" tmp
+  mkdir -p "$aptdir/lists/partial" "$aptdir/cache/archives/partial" "$aptdir/sources.list.d"
+  rm -f "$aptdir/sources.list.d/"*
+  # A private apt configuration: deb-src twins of the system's own mirrors, lists in our folder.
+  # The system's apt setup is read, never changed.
+  local f n=0
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] || continue
+    sed -n 's/^[[:space:]]*deb[[:space:]]/deb-src /p' "$f" >"$aptdir/sources.list.d/src$n.list"; n=$((n + 1))
+  done
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    sed 's/^Types:.*/Types: deb-src/' "$f" >"$aptdir/sources.list.d/src$n.sources"; n=$((n + 1))
+  done
+  local opts=(-q -o "Dir::State::Lists=$aptdir/lists" -o "Dir::Cache=$aptdir/cache"
+    -o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$aptdir/sources.list.d"
+    -o "APT::Sandbox::User=$(id -un)")
+  info "reading Debian's source index (private apt configuration in $aptdir)"
+  apt-get "${opts[@]}" update >"$aptdir/update.log" 2>&1 || die "apt-get update failed; see $aptdir/update.log"
+  tmp="$(mktemp -d "$workdir/debsrc.XXXXXX")"
+  info "fetching Debian's source package of redis (apt verifies it against the signed archive)"
+  if ! (cd "$tmp" && apt-get "${opts[@]}" source --download-only redis >"$aptdir/source.log" 2>&1); then
+    rm -rf "$tmp"; die "apt-get source redis failed; see $aptdir/source.log"
+  fi
+  local orig="$tmp/redis_$version.orig.tar.gz"
+  if [ ! -f "$orig" ]; then
+    local got; got="$(cd "$tmp" && ls redis_*.orig.tar.gz 2>/dev/null || true)"
+    rm -rf "$tmp"; die "Debian's archive offers ${got:-no orig tarball}, not redis_$version.orig.tar.gz"
+  fi
+  info "got $(basename "$orig") ($(sha256sum "$orig" | cut -c1-16)…, verified by apt)"
+  info "rebuilding upstream's $file from it (same tar, upstream's gzip header)"
+  gzip -dc "$orig" >"$tmp/redis-$version.tar"
+  { printf '\037\213\010\010'; le32 "$gzip_mtime"; printf '\002\003'; printf 'redis-%s.tar\0' "$version"
+    gzip -9 -n -c "$tmp/redis-$version.tar" | tail -c +11; } >"$part"
+  rm -rf "$tmp"
+}
+
+# --- 2. fetch ------------------------------------------------------------------------------------
+step "Fetch $file"
+if [ -n "$tarball_in" ]; then
+  [ -f "$tarball_in" ] || die "--tarball $tarball_in: no such file"
+  info "using the tarball you gave: $tarball_in"
+  cp "$tarball_in" "$part"
+elif [ -f "$tarball" ]; then
+  info "using the copy fetched earlier: $tarball"
+  mv "$tarball" "$part"
+elif [ "$offline" != 1 ] && command -v curl >/dev/null \
+    && curl -fsSL --connect-timeout 5 --max-time 300 -o "$part" "https://download.redis.io/releases/$file" 2>/dev/null; then
+  info "downloaded from download.redis.io"
+else
+  info "download.redis.io is out of reach (or --offline): falling back to Debian's source archive"
+  fetch_from_debian
+fi
+
+# --- 3. verify -----------------------------------------------------------------------------------
+step "Verify sha256 of $file against the official digest"
+actual="$(sha256sum "$part" | cut -d' ' -f1)"
+info "expected $digest"
+info "actual   $actual"
+if [ "$actual" != "$digest" ]; then
+  rm -f "$part"
+  die "checksum mismatch for $file: refusing to build. Nothing was extracted or installed, and the bad file was removed. See lessons/02-build-redis (Verify the download)."
+fi
+mv "$part" "$tarball"
+info "OK"
+
+# --- 4. extract ----------------------------------------------------------------------------------
+src="$workdir/build/redis-$version"
+step "Extract into $src"
+rm -rf "$src"
+mkdir -p "$workdir/build"
+tar -xzf "$tarball" -C "$workdir/build"
+[ -f "$src/Makefile" ] || die "$file did not unpack to redis-$version/"
+
+# --- 5. make -------------------------------------------------------------------------------------
+jobs="$(nproc 2>/dev/null || echo 2)"
+step "make -j$jobs $make_args (log: $src/build.log)"
+start=$SECONDS
+# shellcheck disable=SC2086  # make_args is a list of VAR=value words
+if ! make -C "$src" -j"$jobs" $make_args >"$src/build.log" 2>&1; then
+  tail -n 30 "$src/build.log" >&2
+  die "make failed (full log: $src/build.log). Missing compiler? Run scripts/install-build-deps.sh (lesson 02)."
+fi
+info "built in $((SECONDS - start)) s"
+
+# --- 6. test -------------------------------------------------------------------------------------
+case "$tests" in
+  none) step "Tests skipped (--test none)" ;;
+  fast)
+    step "Test: a fast subset of Redis's own suite (${FAST_TESTS[*]})"
+    args=(); for t in "${FAST_TESTS[@]}"; do args+=(--single "$t"); done
+    start=$SECONDS
+    (cd "$src" && ./runtest --clients 2 "${args[@]}") >"$src/test.log" 2>&1 \
+      || { tail -n 30 "$src/test.log" >&2; die "Redis's tests failed (log: $src/test.log); is tcl installed?"; }
+    info "$(grep -c '^\[ok\]' "$src/test.log") tests passed in $((SECONDS - start)) s: $(grep -m1 'All tests passed' "$src/test.log" || true)"
+    ;;
+  full)
+    step "Test: make test (the whole suite, about 6 minutes on 2 cores)"
+    make -C "$src" test 2>&1 | tee "$src/test.log" | grep -E '^\[(ok|err|exception)\]|All tests passed' \
+      || true
+    grep -q 'All tests passed' "$src/test.log" || die "make test failed (log: $src/test.log)"
+    ;;
+esac
+
+# --- 7. install ----------------------------------------------------------------------------------
+step "make install PREFIX=$prefix"
+mkdir -p "$prefix"
+make -C "$src" install PREFIX="$prefix" >"$src/install.log" 2>&1 || { cat "$src/install.log" >&2; die "make install failed"; }
+info "$("$prefix/bin/redis-server" --version)"
+info "installed: $(cd "$prefix/bin" && echo redis-*)"
