@@ -180,7 +180,9 @@ case "$tests" in
     start=$SECONDS
     (cd "$src" && ./runtest --clients 2 "${args[@]}") >"$src/test.log" 2>&1 \
       || { tail -n 30 "$src/test.log" >&2; die "Redis's tests failed (log: $src/test.log); is tcl installed?"; }
-    info "$(grep -c '^\[ok\]' "$src/test.log") tests passed in $((SECONDS - start)) s: $(grep -m1 'All tests passed' "$src/test.log" || true)"
+    plain="$(sed 's/\x1b\[[0-9;]*m//g' "$src/test.log")"
+    grep -q 'All tests passed' <<<"$plain" || { tail -n 30 "$src/test.log" >&2; die "Redis's tests did not all pass (log: $src/test.log)"; }
+    info "$(grep -c '^\[ok\]' <<<"$plain") tests passed in $((SECONDS - start)) s (log: $src/test.log)"
     ;;
   full)
     step "Test: make test (the whole suite, about 6 minutes on 2 cores)"

@@ -1,0 +1,57 @@
+# celery-lab: the course's commands. `make help` lists them.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Where the tour and the tests find Redis: built from source into an ignored folder of the repo.
+REDIS_VERSION := $(shell awk '!/^\#/ && $$5 == "default" { sub(/^redis-/, "", $$1); sub(/\.tar\.gz$$/, "", $$1); print $$1 }' scripts/redis-releases.txt)
+export CELERY_LAB_REDIS_PREFIX ?= $(CURDIR)/.redis/redis-$(REDIS_VERSION)
+
+.PHONY: help deps venv redis tour check bench notebook lint test lock clean
+
+help: ## list the commands
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+deps: ## install the build prerequisites through apt when missing (root, sudo, or prints the command)
+	@bash scripts/install-build-deps.sh
+
+venv: $(BIN)/.installed ## the course's virtualenv with the pinned packages of requirements.txt
+
+$(BIN)/.installed: requirements.txt
+	@echo "==> venv $(VENV) with requirements.txt"
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install -q -r requirements.txt
+	@touch $@
+
+redis: deps ## build Redis from source into .redis/ (skipped when already built)
+	@bash scripts/build-redis.sh --prefix "$(CELERY_LAB_REDIS_PREFIX)"
+
+tour: deps venv redis ## run the whole course end to end: Redis, worker, client, split layout
+	@$(BIN)/python scripts/tour.py
+
+check: venv ## the stage table (make check STAGE=worker-up for one stage's details)
+	@$(BIN)/python scripts/check.py $(STAGE)
+
+bench: deps venv redis ## measure Celery round trips and throughput against raw Redis
+	@$(BIN)/python scripts/bench.py
+
+notebook: deps venv redis ## open JupyterLab on notebooks/ with the course's venv as the kernel
+	@$(BIN)/python scripts/notebook.py
+
+lint: venv ## ruff over the course's Python
+	@$(BIN)/ruff check .
+
+test: deps venv redis ## the test suite: lint, unit tests, real Redis + workers, every notebook
+	@$(BIN)/ruff check .
+	@$(BIN)/pytest
+
+lock: ## re-pin requirements.txt from requirements.in in a throwaway venv
+	@rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv && .lock-venv/bin/pip install -q -r requirements.in
+	@{ echo "# Generated from requirements.in by 'make lock' (pip freeze in a fresh venv). Do not edit by hand."; \
+	  .lock-venv/bin/pip freeze; } > requirements.txt && rm -rf .lock-venv
+
+clean: ## remove the venv, the Redis build and run state
+	rm -rf $(VENV) .redis .run

@@ -1,0 +1,1 @@
+../05-single-module-app/server.py

@@ -1,0 +1,310 @@
+"""The stage checks. stages.toml names them (`fn`) and gives their parameters.
+
+A check returns a short description of what it saw, or raises Failed naming a cause from
+stages.toml. Any other exception is matched against the causes' patterns, so a refused
+connection reads as 'Redis is not running' wherever it happens.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from . import lessonapp, paths
+from .stages import Cause, Check, Course, Stage
+
+
+class Failed(Exception):
+    def __init__(self, cause: str, detail: str):
+        super().__init__(detail)
+        self.cause = cause
+        self.detail = detail
+
+
+@dataclass
+class Result:
+    check: Check
+    ok: bool
+    detail: str
+    cause: Cause | None = None
+    hint: str = ""
+    where: str = ""
+
+
+CHECKS: dict[str, Callable[..., str]] = {}
+
+
+def check(fn: Callable[..., str]) -> Callable[..., str]:
+    CHECKS[fn.__name__] = fn
+    return fn
+
+
+def redis_client(db: int = 0, timeout: float = 2.0):
+    import redis
+
+    return redis.Redis(host="localhost", port=paths.redis_port(), db=db,
+                       socket_timeout=timeout, socket_connect_timeout=timeout)
+
+
+# --- stage: redis-built ----------------------------------------------------------------------
+
+
+@check
+def redis_binaries(stage: Stage, names: list[str]) -> str:
+    missing = [n for n in names if not os.access(paths.redis_bin(n), os.X_OK)]
+    if missing:
+        raise Failed("not-built", f"missing in {paths.redis_prefix()}/bin: {', '.join(missing)}")
+    return f"{', '.join(names)} in {paths.redis_prefix()}/bin"
+
+
+@check
+def redis_version(stage: Stage) -> str:
+    binary = paths.redis_bin()
+    if not os.access(binary, os.X_OK):
+        raise Failed("not-built", f"no {binary}")
+    out = subprocess.run([binary, "--version"], capture_output=True, text=True, check=True).stdout.strip()
+    want = paths.default_redis_version()
+    if f"v={want} " not in out:
+        raise Failed("wrong-version", f"{out!r} is not v={want}")
+    return out
+
+
+@check
+def redis_not_packaged(stage: Stage) -> str:
+    binary = paths.redis_bin().resolve()
+    if not binary.exists():
+        raise Failed("not-built", f"no {binary}")
+    owner = subprocess.run(["dpkg-query", "-S", str(binary)], capture_output=True, text=True) \
+        if _has("dpkg-query") else None
+    if owner is not None and owner.returncode == 0:
+        raise Failed("packaged", f"{binary} belongs to the package {owner.stdout.split(':')[0]}")
+    return f"{binary} belongs to no package: built here"
+
+
+def _has(command: str) -> bool:
+    return any(os.access(Path(d) / command, os.X_OK) for d in os.environ.get("PATH", "").split(os.pathsep))
+
+
+# --- stage: redis-running --------------------------------------------------------------------
+
+
+@check
+def redis_ping(stage: Stage) -> str:
+    reply = redis_client().ping()
+    return f"PING -> {'PONG' if reply else reply!r} on localhost:{paths.redis_port()}"
+
+
+@check
+def redis_set_get(stage: Stage, key: str, value: str) -> str:
+    r = redis_client()
+    r.set(key, value)
+    got = r.get(key)
+    if got != value.encode():
+        raise Failed("redis-down", f"SET {key} {value} then GET {key} gave {got!r}")
+    return f"SET {key} {value!r}; GET {key} -> {got.decode()!r}"
+
+
+@check
+def redis_save(stage: Stage) -> str:
+    r = redis_client()
+    folder = Path(r.config_get("dir")["dir"])
+    dump = folder / r.config_get("dbfilename")["dbfilename"]
+    before = time.time() - 1
+    r.save()
+    if not dump.is_file() or dump.stat().st_mtime < before:
+        raise Failed("no-dump", f"SAVE did not write {dump}")
+    return f"SAVE wrote {dump} ({dump.stat().st_size} bytes)"
+
+
+LOOPBACK = re.compile(r"^-?(127\.\d+\.\d+\.\d+|::1|localhost)$")
+
+
+@check
+def redis_loopback(stage: Stage) -> str:
+    r = redis_client()
+    bind = r.config_get("bind")["bind"].split()
+    protected = r.config_get("protected-mode")["protected-mode"]
+    exposed = [b for b in bind if not LOOPBACK.match(b)] or (["(all interfaces)"] if not bind else [])
+    if exposed or protected != "yes":
+        raise Failed("exposed", f"bind {' '.join(bind) or '(none)'}, protected-mode {protected}")
+    return f"bind {' '.join(bind)}, protected-mode {protected}"
+
+
+# --- stage: python-deps ----------------------------------------------------------------------
+
+
+def _installed(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        raise Failed("deps-missing", f"{name} is not installed in {sys.prefix}") from None
+
+
+@check
+def packages(stage: Stage, require: dict[str, str]) -> str:
+    from packaging.specifiers import SpecifierSet
+
+    seen = []
+    for name, spec in require.items():
+        version = _installed(name)
+        if version not in SpecifierSet(spec):
+            raise Failed("deps-version", f"{name} {version} is not {spec}")
+        seen.append(f"{name} {version}")
+    return ", ".join(seen)
+
+
+@check
+def redis_py_rule(stage: Stage) -> str:
+    """Today's version of the article's 'celery >= 4 needs redis >= 2.10.4': kombu's redis extra."""
+    from packaging.requirements import Requirement
+
+    kombu = _installed("kombu")
+    redis_py = _installed("redis")
+    for line in metadata.requires("kombu") or ():
+        req = Requirement(line)
+        if req.name == "redis" and req.marker and req.marker.evaluate({"extra": "redis"}):
+            if redis_py not in req.specifier:
+                raise Failed("deps-version", f"kombu {kombu} needs redis{req.specifier}, installed: {redis_py}")
+            return f"kombu {kombu} needs redis{req.specifier}: redis {redis_py} fits"
+    raise Failed("deps-version", f"kombu {kombu} declares no redis extra")
+
+
+# --- stages: worker-up, client-works, split-layout --------------------------------------------
+
+
+@check
+def worker_ping(stage: Stage, app: str) -> str:
+    with lessonapp.lesson_app(paths.lesson_dir(stage.lesson), app) as celery_app:
+        replies = celery_app.control.ping(timeout=1.0)
+    if not replies:
+        raise Failed("worker-down", f"no worker answered ping on {_broker(stage, app)}")
+    return f"{len(replies)} worker(s) answered: {', '.join(sorted(n for r in replies for n in r))}"
+
+
+@check
+def tasks_registered(stage: Stage, app: str, tasks: list[str]) -> str:
+    with lessonapp.lesson_app(paths.lesson_dir(stage.lesson), app) as celery_app:
+        replies = celery_app.control.inspect(timeout=1.0).registered() or {}
+    if not replies:
+        raise Failed("worker-down", f"no worker answered on {_broker(stage, app)}")
+    for node, names in replies.items():
+        missing = [t for t in tasks if t not in names]
+        if missing:
+            known = ", ".join(names) or "none"
+            raise Failed("unregistered", f"{node} does not know {', '.join(missing)} (it has: {known})")
+    return f"{', '.join(tasks)} registered on {', '.join(replies)}"
+
+
+@check
+def worker_conf(stage: Stage, app: str, expect: dict) -> str:
+    with lessonapp.lesson_app(paths.lesson_dir(stage.lesson), app) as celery_app:
+        replies = celery_app.control.inspect(timeout=1.0).conf() or {}
+    if not replies:
+        raise Failed("worker-down", f"no worker answered on {_broker(stage, app)}")
+    for node, conf in replies.items():
+        wrong = {k: conf.get(k) for k, v in expect.items() if conf.get(k) != v}
+        if wrong:
+            raise Failed("config-not-loaded", f"{node} has {wrong}, expected {expect}")
+    return f"the worker runs with {', '.join(f'{k}={v!r}' for k, v in expect.items())}"
+
+
+def _broker(stage: Stage, app: str) -> str:
+    with lessonapp.lesson_app(paths.lesson_dir(stage.lesson), app) as celery_app:
+        return celery_app.conf.broker_url
+
+
+@check
+def script_output(stage: Stage, app: str, script: str, expect: list[str], timeout: float = 60) -> str:
+    folder = paths.lesson_dir(stage.lesson)
+    env = lessonapp.lesson_env(folder, app)
+    try:
+        proc = subprocess.run([sys.executable, script], cwd=folder, env=env, capture_output=True,
+                              text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise Failed("no-result", f"python {script} did not finish in {timeout:.0f} s") from None
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
+        raise ScriptError(f"python {script} exited {proc.returncode}: {last}", proc.stderr)
+    missing = [line for line in expect if line not in proc.stdout.splitlines()]
+    if missing:
+        raise Failed("wrong-output", f"python {script} printed {proc.stdout.strip()!r}, missing {missing}")
+    return f"python {script} printed {' / '.join(expect)}"
+
+
+class ScriptError(Exception):
+    """A lesson script failed; its whole stderr is matched against the causes."""
+
+    def __init__(self, summary: str, stderr: str):
+        super().__init__(summary)
+        self.stderr = stderr
+
+
+@check
+def settings_names(stage: Stage, module: str) -> str:
+    from celery.app.defaults import _TO_NEW_KEY, _TO_OLD_KEY
+
+    path = paths.lesson_dir(stage.lesson) / f"{module}.py"
+    names = [k for k in _module_names(path) if k.isupper() or k.islower()]
+    old = [k for k in names if k in _TO_NEW_KEY]
+    new = [k for k in names if k in _TO_OLD_KEY]
+    if old and new:
+        raise Failed("mixed-names", f"{path.name} mixes old {old} with new {new}")
+    if old:
+        raise Failed("old-names", f"{path.name} uses the old names {old}")
+    return f"{path.name} uses Celery 5's names: {', '.join(new)}"
+
+
+def _module_names(path: Path) -> list[str]:
+    import runpy
+
+    return [k for k in runpy.run_path(str(path)) if not k.startswith("_")]
+
+
+# --- running checks ---------------------------------------------------------------------------
+
+
+def run_check(course: Course, stage: Stage, check_: Check) -> Result:
+    fn = CHECKS[check_.fn]
+    try:
+        return Result(check_, True, fn(stage, **check_.params))
+    except Failed as failure:
+        cause = course.causes[failure.cause]
+        detail = failure.detail
+    except Exception as error:  # recognise the cause from the error text
+        text = f"{type(error).__name__}: {error}\n{getattr(error, 'stderr', '')}"
+        cause = course.match_cause(text)
+        detail = str(error) or type(error).__name__
+        if cause is None:
+            return Result(check_, False, f"{type(error).__name__}: {detail}")
+    hint = cause.hint_for(stage.lesson, check_.params.get("app", "server"))
+    return Result(check_, False, detail, cause, hint, cause.where(stage.lesson))
+
+
+def run_stage(course: Course, stage: Stage) -> list[Result]:
+    """Run a stage's checks in order; stop at the first failure (later checks build on it)."""
+    results = []
+    for check_ in stage.checks:
+        results.append(run_check(course, stage, check_))
+        if not results[-1].ok:
+            break
+    return results
+
+
+def run_all(course: Course) -> dict[str, list[Result] | None]:
+    """Every stage in order; after the first stage that fails, the rest are not reached (None)."""
+    outcome: dict[str, list[Result] | None] = {}
+    blocked = False
+    for stage in course.stages:
+        if blocked:
+            outcome[stage.id] = None
+            continue
+        outcome[stage.id] = run_stage(course, stage)
+        blocked = not all(r.ok for r in outcome[stage.id])
+    return outcome

@@ -1,0 +1,175 @@
+"""Start and stop the real processes the lessons use: redis-server and celery workers.
+
+Every process is started by us, remembered by its PID, and stopped by that PID (its whole
+process group for a worker, whose pool children share it) — never by name. `Services` is a
+context manager: whatever it started is stopped when the block ends, also on an exception or
+Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from . import lessonapp, paths, stages
+
+
+class ServiceError(RuntimeError):
+    """A process did not come up. The message names the cause and the lesson section that fixes it."""
+
+
+def port_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def explain(text: str, lesson: str, app: str = "server") -> str:
+    """Turn error text into 'hint -> lesson section' using stages.toml's causes ('' if unknown)."""
+    cause = stages.load().match_cause(text)
+    return cause.explain(lesson, app) if cause else ""
+
+
+class Process:
+    """One child process with its log file, stopped by PID."""
+
+    def __init__(self, name: str, argv: list[str], cwd: Path, log: Path, env: dict | None = None):
+        self.name, self.argv, self.cwd, self.log, self.env = name, argv, cwd, log, env
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log, "wb") as out:
+            self.proc = subprocess.Popen(self.argv, cwd=self.cwd, env=self.env, stdout=out,
+                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                         start_new_session=True)
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def stop(self, grace: float = 15.0) -> None:
+        """SIGTERM to the process group (warm shutdown for a worker), SIGKILL if it lingers."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=5)
+        except ProcessLookupError:
+            pass
+        # pool children left behind by a killed parent are in the same group
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+class RedisServer(Process):
+    """redis-server from the course's build, with lesson 03's redis.conf, on a chosen port."""
+
+    def __init__(self, port: int, workdir: Path):
+        conf = paths.lesson_dir("03") / "redis.conf"
+        argv = [str(paths.redis_bin()), str(conf), "--port", str(port), "--dir", str(workdir)]
+        super().__init__("redis-server", argv, workdir, workdir / "redis.log")
+        self.port = port
+
+    def start(self, timeout: float = 15.0) -> None:
+        if not os.access(paths.redis_bin(), os.X_OK):
+            why = stages.load().causes["not-built"].explain("02-build-redis")
+            raise ServiceError(f"no Redis at {paths.redis_bin()}\n  {why}")
+        self.cwd.mkdir(parents=True, exist_ok=True)
+        super().start()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.alive():
+                raise ServiceError(f"redis-server exited at start:\n{self.output()[-2000:]}")
+            if "Ready to accept connections" in self.output():
+                return
+            time.sleep(0.05)
+        raise ServiceError(f"redis-server did not get ready in {timeout:.0f} s:\n{self.output()[-2000:]}")
+
+
+class Worker(Process):
+    """`celery -A <app> worker --loglevel=info` in a lesson folder, as the lesson runs it."""
+
+    def __init__(self, folder: Path, app: str, extra: tuple[str, ...] = (), name: str | None = None):
+        celery = Path(sys.executable).with_name("celery")
+        argv = [str(celery), "-A", app, "worker", "--loglevel=info", *extra]
+        log = paths.RUN / "logs" / f"worker-{folder.name}-{app}-{os.getpid()}-{time.monotonic_ns()}.log"
+        super().__init__(name or f"celery -A {app} worker", argv, folder, log, lessonapp.lesson_env(folder, app))
+        self.folder, self.app = folder, app
+
+    def start(self, timeout: float = 60.0) -> None:
+        super().start()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = self.output()
+            if not self.alive():
+                why = explain(text, self.lesson, self.app)
+                raise ServiceError(f"`{' '.join(self.argv[1:])}` in {self.folder} exited with status "
+                                   f"{self.proc.returncode}:\n{_tail(text)}\n" + (why or "(unrecognised error)"))
+            if " ready." in text:
+                return
+            time.sleep(0.1)
+        self.stop()
+        raise ServiceError(f"{self.name} did not get ready in {timeout:.0f} s:\n{_tail(self.output())}\n"
+                           + explain(self.output(), self.lesson, self.app))
+
+    @property
+    def lesson(self) -> str:
+        return next(p.name for p in [self.folder, *self.folder.parents] if p.parent == paths.LESSONS)
+
+
+def _tail(text: str, lines: int = 15) -> str:
+    return "\n".join("    " + line for line in text.strip().splitlines()[-lines:])
+
+
+class Services:
+    """Starts processes and stops them all, in reverse order, when the `with` block ends."""
+
+    def __init__(self) -> None:
+        self.started: list[Process] = []
+
+    def __enter__(self) -> Services:
+        return self
+
+    def add(self, process: Process, **start_args) -> Process:
+        self.started.append(process)
+        process.start(**start_args)
+        return process
+
+    def stop(self, process: Process) -> None:
+        process.stop()
+        if process in self.started:
+            self.started.remove(process)
+
+    def close(self) -> None:
+        while self.started:
+            self.started.pop().stop()
+
+    def __exit__(self, *exc) -> None:
+        self.close()

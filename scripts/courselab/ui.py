@@ -1,0 +1,67 @@
+"""Terminal output of the course's tools, through rich."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from .checks import Result
+from .stages import Course, Stage
+
+console = Console(highlight=False)
+
+
+def stage_status(results: list[Result] | None) -> str:
+    if results is None:
+        return "[dim]not reached[/]"
+    return "[green]✓[/]" if all(r.ok for r in results) else "[red]✗[/]"
+
+
+def stage_table(course: Course, outcome: dict[str, list[Result] | None]) -> Table:
+    done = sum(1 for r in outcome.values() if r is not None and all(x.ok for x in r))
+    table = Table(title=f"celery-lab stages: {done}/{len(course.stages)} reached", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("stage")
+    table.add_column("lesson")
+    table.add_column("", justify="center")
+    table.add_column("what the checker saw", overflow="fold")
+    for n, stage in enumerate(course.stages, 1):
+        results = outcome.get(stage.id)
+        seen = "" if results is None else (results[-1].detail if results else "")
+        table.add_row(str(n), f"{stage.title} [dim]({stage.id})[/]", stage.lesson, stage_status(results), seen)
+    return table
+
+
+def failure_panel(stage: Stage, result: Result) -> Panel:
+    body = f"[bold]{result.check.id}[/]: {result.detail}"
+    if result.hint:
+        body += f"\n\n[yellow]hint:[/] {result.hint}\n[yellow]see:[/]  {result.where}"
+    return Panel(body, title=f"next: {stage.title} ({stage.id})", border_style="red", expand=False)
+
+
+def stage_details(stage: Stage, results: list[Result]) -> Table:
+    table = Table(title=f"{stage.title} ({stage.id}) — lessons/{stage.lesson}", title_justify="left")
+    table.add_column("check")
+    table.add_column("", justify="center")
+    table.add_column("detail", overflow="fold")
+    for check in stage.checks:
+        result = next((r for r in results if r.check is check), None)
+        if result is None:
+            table.add_row(check.id, "[dim]–[/]", "[dim]not run: an earlier check failed[/]")
+        else:
+            table.add_row(check.id, "[green]✓[/]" if result.ok else "[red]✗[/]", result.detail)
+    return table
+
+
+def show_outcome(course: Course, outcome: dict[str, list[Result] | None]) -> bool:
+    """Print the stage table and what to do next; True when every stage is reached."""
+    console.print(stage_table(course, outcome))
+    for stage in course.stages:
+        results = outcome.get(stage.id)
+        failed = [r for r in results or [] if not r.ok]
+        if failed:
+            console.print(failure_panel(stage, failed[0]))
+            return False
+    console.print("[green]Every stage reached.[/]")
+    return True
