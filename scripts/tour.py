@@ -81,10 +81,11 @@ def tour(services: Services) -> int:
         port = paths.DEFAULT_PORT
         console.print("Using the redis systemd service on 127.0.0.1:6379 (CELERY_LAB_SYSTEM_REDIS=1).")
     else:
-        port = paths.DEFAULT_PORT
+        wanted = int(os.environ.get("CELERY_LAB_TOUR_PORT") or paths.DEFAULT_PORT)
+        port = wanted
         if not port_free(port):
             port = free_port()
-            console.print(f"[yellow]Port {paths.DEFAULT_PORT} is already taken on this machine; the tour's Redis "
+            console.print(f"[yellow]Port {wanted} is already taken on this machine; the tour's Redis "
                           f"uses port {port}. The lesson code keeps its URLs; CELERY_BROKER_URL and "
                           f"CELERY_RESULT_BACKEND point it to port {port}.[/]")
         redis = RedisServer(port, paths.RUN / "redis")

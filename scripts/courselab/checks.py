@@ -113,11 +113,16 @@ def redis_set_get(stage: Stage, key: str, value: str) -> str:
 
 @check
 def redis_save(stage: Stage) -> str:
+    import redis
+
     r = redis_client()
     folder = Path(r.config_get("dir")["dir"])
     dump = folder / r.config_get("dbfilename")["dbfilename"]
     before = time.time() - 1
-    r.save()
+    try:
+        r.save()
+    except redis.ResponseError as e:
+        raise Failed("no-dump", f"SAVE into {folder} failed: {e}") from None
     if not dump.is_file() or dump.stat().st_mtime < before:
         raise Failed("no-dump", f"SAVE did not write {dump}")
     return f"SAVE wrote {dump} ({dump.stat().st_size} bytes)"
@@ -126,14 +131,24 @@ def redis_save(stage: Stage) -> str:
 LOOPBACK = re.compile(r"^-?(127\.\d+\.\d+\.\d+|::1|localhost)$")
 
 
+def exposure(bind: list[str], protected: str) -> list[str]:
+    """What makes a Redis reachable beyond loopback: non-loopback bind addresses, protected-mode off."""
+    problems = [f"bind {b}" for b in bind if not LOOPBACK.match(b)]
+    if not bind:
+        problems.append("no bind (all interfaces)")
+    if protected != "yes":
+        problems.append(f"protected-mode {protected}")
+    return problems
+
+
 @check
 def redis_loopback(stage: Stage) -> str:
     r = redis_client()
     bind = r.config_get("bind")["bind"].split()
     protected = r.config_get("protected-mode")["protected-mode"]
-    exposed = [b for b in bind if not LOOPBACK.match(b)] or (["(all interfaces)"] if not bind else [])
-    if exposed or protected != "yes":
-        raise Failed("exposed", f"bind {' '.join(bind) or '(none)'}, protected-mode {protected}")
+    problems = exposure(bind, protected)
+    if problems:
+        raise Failed("exposed", f"{', '.join(problems)} (bind {' '.join(bind) or '(none)'})")
     return f"bind {' '.join(bind)}, protected-mode {protected}"
 
 
@@ -208,8 +223,12 @@ def worker_conf(stage: Stage, app: str, expect: dict) -> str:
         replies = celery_app.control.inspect(timeout=1.0).conf() or {}
     if not replies:
         raise Failed("worker-down", f"no worker answered on {_broker(stage, app)}")
+    from celery.app.defaults import _TO_OLD_KEY
+
     for node, conf in replies.items():
-        wrong = {k: conf.get(k) for k, v in expect.items() if conf.get(k) != v}
+        # only what the worker's configuration sets (no defaults), under new or old names
+        seen = {k: conf.get(k, conf.get(_TO_OLD_KEY.get(k, k))) for k in expect}
+        wrong = {k: v for k, v in seen.items() if v != expect[k]}
         if wrong:
             raise Failed("config-not-loaded", f"{node} has {wrong}, expected {expect}")
     return f"the worker runs with {', '.join(f'{k}={v!r}' for k, v in expect.items())}"

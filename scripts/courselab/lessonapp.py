@@ -48,7 +48,8 @@ def lesson_app(folder: Path, module: str) -> Iterator:
         port = paths.redis_port()
         if port != paths.DEFAULT_PORT and not any(os.environ.get(v) for v in ENV_URLS):
             app.conf.broker_url = with_port(app.conf.broker_url, port)
-            app.conf.result_backend = with_port(app.conf.result_backend, port)
+            if app.conf.result_backend:
+                app.conf.result_backend = with_port(app.conf.result_backend, port)
         yield app
     finally:
         sys.path.remove(str(folder))
@@ -79,7 +80,7 @@ def lesson_env(folder: Path, module: str, base: dict[str, str] | None = None) ->
     env["PYTHONUNBUFFERED"] = "1"
     port = paths.redis_port()
     if port != paths.DEFAULT_PORT:
-        broker, backend = configured_urls(folder, module)
-        env["CELERY_BROKER_URL"] = with_port(broker, port)
-        env["CELERY_RESULT_BACKEND"] = with_port(backend, port)
+        for var, url in zip(ENV_URLS, configured_urls(folder, module), strict=True):
+            if url:  # an app without a result backend keeps having none
+                env[var] = with_port(url, port)
     return env

@@ -134,6 +134,10 @@ class Worker(Process):
                                    f"{self.proc.returncode}:\n{_tail(text)}\n" + (why or "(unrecognised error)"))
             if " ready." in text:
                 return
+            if "Cannot connect to" in text:  # the broker is down: the worker would retry forever
+                self.stop()
+                raise ServiceError(f"{self.name} cannot reach its broker:\n{_tail(text, 3)}\n"
+                                   + explain(text, self.lesson, self.app))
             time.sleep(0.1)
         self.stop()
         raise ServiceError(f"{self.name} did not get ready in {timeout:.0f} s:\n{_tail(self.output())}\n"
@@ -141,7 +145,8 @@ class Worker(Process):
 
     @property
     def lesson(self) -> str:
-        return next(p.name for p in [self.folder, *self.folder.parents] if p.parent == paths.LESSONS)
+        inside = [p.name for p in [self.folder, *self.folder.parents] if p.parent == paths.LESSONS]
+        return inside[0] if inside else str(self.folder)
 
 
 def _tail(text: str, lines: int = 15) -> str:

@@ -1,0 +1,90 @@
+"""Shared fixtures: a real Redis from the course's own build, real `celery worker` processes.
+
+Nothing of Redis or Celery is mocked here. Every test Redis listens on a free loopback port
+(never 6379, which may be the learner's), and every process is stopped by PID at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from courselab import checks, paths, stages
+from courselab.services import RedisServer, Services, Worker, free_port
+
+REPO = paths.REPO
+
+
+@pytest.fixture(scope="session")
+def course() -> stages.Course:
+    return stages.load()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def redis_built() -> Path:
+    """The course's Redis, built by scripts/build-redis.sh (`make test` builds it first; cached)."""
+    if not os.access(paths.redis_bin(), os.X_OK):
+        subprocess.run(["bash", str(REPO / "scripts/build-redis.sh"), "--prefix", str(paths.redis_prefix())],
+                       check=True)
+    return paths.redis_prefix()
+
+
+@pytest.fixture
+def services():
+    with Services() as started:
+        yield started
+
+
+@pytest.fixture
+def port(monkeypatch) -> int:
+    """A free loopback port, made the course's Redis port for the checker and lesson processes."""
+    chosen = free_port()
+    monkeypatch.setenv("CELERY_LAB_REDIS_PORT", str(chosen))
+    for var in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"):
+        monkeypatch.delenv(var, raising=False)
+    return chosen
+
+
+@pytest.fixture
+def redis_server(services, port, tmp_path) -> RedisServer:
+    return services.add(RedisServer(port, tmp_path / "redis"))
+
+
+def worker(services: Services, folder: Path, app: str) -> Worker:
+    return services.add(Worker(folder, app, extra=("--without-mingle", "--without-gossip", "-c", "1")))
+
+
+@pytest.fixture
+def worker05(services, redis_server) -> Worker:
+    return worker(services, paths.lesson_dir("05"), "server")
+
+
+@pytest.fixture
+def worker07(services, redis_server) -> Worker:
+    return worker(services, paths.lesson_dir("07"), "app")
+
+
+def lesson_copy(tmp_path: Path, lesson: str) -> Path:
+    """A copy of a lesson folder (symlinks followed) to change one thing in, as a learner might.
+
+    Stages and workers accept its absolute path wherever they take a lesson name.
+    """
+    target = tmp_path / paths.lesson_dir(lesson).name
+    shutil.copytree(paths.lesson_dir(lesson), target, symlinks=False)
+    return target
+
+
+def run_check(course: stages.Course, check_id: str, lesson: str | None = None, **params) -> checks.Result:
+    """Run one check of stages.toml, optionally against another lesson folder or parameters."""
+    for stage in course.stages:
+        for check in stage.checks:
+            if check.id == check_id:
+                if lesson:
+                    stage = stages.Stage(stage.id, stage.title, lesson, stage.checks)
+                if params:
+                    check = stages.Check(check.id, check.fn, {**check.params, **params})
+                return checks.run_check(course, stage, check)
+    raise KeyError(check_id)

@@ -1,0 +1,281 @@
+"""Every check of stages.toml: it passes when its stage is reached, and fails with its hint when not.
+
+The failing scenarios are the learner's real mistakes, made for real: no Redis, no worker, a
+worker started from old code, a client with the article's bug, a config with mixed names.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from conftest import REPO, lesson_copy, run_check, worker
+from courselab import paths
+
+# check id -> the cause its failing scenario below must report
+FAILING = {
+    "redis-binaries": "not-built",
+    "redis-version": "wrong-version",
+    "redis-not-packaged": "packaged",
+    "redis-ping": "redis-down",
+    "redis-set-get": "redis-down",
+    "redis-save": "no-dump",
+    "redis-loopback": "exposed",
+    "packages": "deps-version",
+    "redis-py-rule": "deps-version",
+    "worker-ping": "worker-down",
+    "tasks-registered": "unregistered",
+    "client-output": "no-result",
+    "settings-names": "old-names",
+    "split-worker-ping": "worker-down",
+    "split-config-loaded": "config-not-loaded",
+    "split-tasks-registered": "unregistered",
+    "split-client-output": "no-result",
+}
+
+
+def all_check_ids(course) -> list[str]:
+    return [c.id for s in course.stages for c in s.checks]
+
+
+def test_every_check_has_a_failing_scenario(course):
+    assert sorted(all_check_ids(course)) == sorted(FAILING)
+
+
+def assert_fails_with(result, course, cause_id: str):
+    assert not result.ok, result.detail
+    assert result.cause is not None, f"no cause recognised for: {result.detail}"
+    assert result.cause.id == cause_id, result.detail
+    cause = course.causes[cause_id]
+    assert result.hint and "{" not in result.hint, result.hint  # rendered, placeholders filled
+    assert result.where.startswith("lessons/") and cause.section in result.where
+
+
+def assert_passes(result):
+    assert result.ok, f"{result.check.id}: {result.detail} / {result.hint}"
+    assert result.detail
+
+
+# --- redis-built --------------------------------------------------------------------------------
+
+
+def test_redis_built_checks_pass(course):
+    for check_id in ("redis-binaries", "redis-version", "redis-not-packaged"):
+        assert_passes(run_check(course, check_id))
+
+
+def test_redis_binaries_fail_without_a_build(course, monkeypatch, tmp_path):
+    monkeypatch.setenv("CELERY_LAB_REDIS_PREFIX", str(tmp_path / "empty"))
+    result = run_check(course, "redis-binaries")
+    assert_fails_with(result, course, "not-built")
+    assert "make redis" in result.hint
+
+
+def test_redis_version_fails_when_the_course_pins_another_release(course, monkeypatch):
+    # the real binary (7.0.15) against a course that would pin 7.2.15
+    monkeypatch.setenv("CELERY_LAB_REDIS_PREFIX", str(paths.redis_prefix()))
+    monkeypatch.setattr(paths, "default_redis_version", lambda: "7.2.15")
+    result = run_check(course, "redis-version")
+    assert_fails_with(result, course, "wrong-version")
+    assert "v=7.0.15" in result.detail
+
+
+def test_redis_not_packaged_fails_for_a_distribution_binary(course, monkeypatch, tmp_path):
+    # a prefix whose redis-server is a file some Debian package owns
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "redis-server").symlink_to("/usr/bin/env")
+    monkeypatch.setenv("CELERY_LAB_REDIS_PREFIX", str(tmp_path))
+    assert_fails_with(run_check(course, "redis-not-packaged"), course, "packaged")
+
+
+# --- redis-running ------------------------------------------------------------------------------
+
+
+def test_redis_running_checks_pass(course, redis_server):
+    for check_id in ("redis-ping", "redis-set-get", "redis-save", "redis-loopback"):
+        assert_passes(run_check(course, check_id))
+    assert (redis_server.cwd / "dump.rdb").is_file()
+
+
+@pytest.mark.parametrize("check_id", ["redis-ping", "redis-set-get"])
+def test_redis_checks_fail_when_redis_is_down(course, port, check_id):
+    result = run_check(course, check_id)
+    assert_fails_with(result, course, "redis-down")
+    assert f"port {port}" in result.hint and "redis-server redis.conf" in result.hint
+
+
+def test_redis_save_fails_when_the_dump_cannot_be_written(course, redis_server):
+    # the folder Redis saves into has gone away under it
+    shutil.rmtree(redis_server.cwd)
+    assert_fails_with(run_check(course, "redis-save"), course, "no-dump")
+
+
+def test_redis_loopback_fails_with_protected_mode_off(course, redis_server):
+    import redis as redis_py
+
+    redis_py.Redis(port=redis_server.port).config_set("protected-mode", "no")
+    result = run_check(course, "redis-loopback")
+    assert_fails_with(result, course, "exposed")
+    assert "protected-mode no" in result.detail
+
+
+# --- python-deps --------------------------------------------------------------------------------
+
+
+def test_python_deps_pass(course):
+    assert_passes(run_check(course, "packages"))
+    assert_passes(run_check(course, "redis-py-rule"))
+
+
+def test_packages_fail_outside_the_supported_range(course):
+    result = run_check(course, "packages", require={"celery": ">=6"})
+    assert_fails_with(result, course, "deps-version")
+    assert "celery 5." in result.detail
+
+
+def test_packages_fail_when_one_is_missing(course):
+    result = run_check(course, "packages", require={"msgpack": ">=1"})
+    assert_fails_with(result, course, "deps-missing")
+
+
+def test_redis_py_rule_fails_with_an_old_redis_py(tmp_path):
+    """A real redis-py 4.6 (older than kombu's redis extra allows) first on the path."""
+    target = tmp_path / "old"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target),
+                    "redis==4.6.0"], check=True)
+    env = {**os.environ, "PYTHONPATH": str(target), "COLUMNS": "250"}
+    proc = subprocess.run([sys.executable, "scripts/check.py", "python-deps"], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=120)
+    out = " ".join(proc.stdout.split())
+    assert proc.returncode == 1, out
+    assert "redis 4.6.0" in out or "installed: 4.6.0" in out, out
+    assert "make venv" in out and "Which versions, and why" in out
+
+
+# --- worker-up ----------------------------------------------------------------------------------
+
+
+def test_worker_up_passes_with_the_lesson_worker(course, worker05):
+    assert_passes(run_check(course, "worker-ping"))
+    assert_passes(run_check(course, "tasks-registered"))
+
+
+def test_worker_ping_fails_without_a_worker(course, redis_server):
+    result = run_check(course, "worker-ping")
+    assert_fails_with(result, course, "worker-down")
+    assert "celery -A server worker" in result.hint
+
+
+def test_tasks_registered_fails_for_a_worker_started_from_old_code(course, services, redis_server, tmp_path):
+    # the learner started the worker before writing sendmail, and never restarted it
+    old = lesson_copy(tmp_path, "05")
+    source = (old / "server.py").read_text()
+    without_sendmail = source[: source.index("@app.task\ndef sendmail")] + source[source.index("# The app") :]
+    (old / "server.py").write_text(without_sendmail)
+    worker(services, old, "server")
+    result = run_check(course, "tasks-registered")
+    assert_fails_with(result, course, "unregistered")
+    assert "server.sendmail" in result.detail
+
+
+# --- client-works -------------------------------------------------------------------------------
+
+
+def test_client_works_with_a_worker(course, worker05):
+    assert_passes(run_check(course, "client-output"))
+
+
+def test_client_fails_without_a_worker(course, redis_server):
+    result = run_check(course, "client-output")
+    assert_fails_with(result, course, "no-result")
+
+
+def test_client_with_the_articles_bug_is_caught(course, worker05, tmp_path):
+    copy = lesson_copy(tmp_path, "06")
+    (copy / "client.py").write_text((copy / "article_client.py").read_text())
+    result = run_check(course, "client-output", lesson=str(copy))
+    assert_fails_with(result, course, "wrong-output")
+    assert "Send Successful!" in str(result.detail)
+
+
+def test_client_without_a_result_backend_is_explained(course, worker05, tmp_path):
+    copy = lesson_copy(tmp_path, "06")
+    server = (copy / "server.py").read_text().replace("backend='redis://localhost:6379/0', ", "")
+    (copy / "server.py").write_text(server)
+    result = run_check(course, "client-output", lesson=str(copy))
+    assert_fails_with(result, course, "no-backend")
+
+
+# --- split-layout -------------------------------------------------------------------------------
+
+
+def test_split_layout_passes_with_its_worker(course, worker07):
+    for check_id in ("settings-names", "split-worker-ping", "split-config-loaded", "split-tasks-registered",
+                     "split-client-output"):
+        assert_passes(run_check(course, check_id))
+
+
+def test_settings_names_fail_for_the_articles_config(course):
+    result = run_check(course, "settings-names", lesson="07-split-layout/article")
+    assert_fails_with(result, course, "old-names")
+    assert "BROKER_URL" in result.detail
+
+
+def test_settings_names_fail_for_mixed_names(course):
+    result = run_check(course, "settings-names", lesson="07-split-layout/mixed")
+    assert_fails_with(result, course, "mixed-names")
+
+
+def test_split_worker_ping_fails_with_only_the_single_module_worker(course, worker05):
+    # lesson 05's worker listens on broker db 0; the split layout's broker is db 1
+    result = run_check(course, "split-worker-ping")
+    assert_fails_with(result, course, "worker-down")
+    assert "celery -A app worker" in result.hint and "/1" in result.detail
+
+
+def test_split_config_fails_for_a_worker_on_the_articles_config(course, services, redis_server):
+    worker(services, paths.lesson_dir("07-split-layout/article"), "app")
+    result = run_check(course, "split-config-loaded")
+    assert_fails_with(result, course, "config-not-loaded")
+    assert "msgpack" in result.detail
+
+
+def test_split_tasks_fail_when_app_py_lacks_include(course, services, redis_server, tmp_path):
+    copy = lesson_copy(tmp_path, "07")
+    (copy / "app.py").write_text((copy / "app.py").read_text().replace("Celery('app', include=['server'])",
+                                                                       "Celery('app')"))
+    worker(services, copy, "app")
+    result = run_check(course, "split-tasks-registered")
+    assert_fails_with(result, course, "unregistered")
+    assert "include=['server']" in result.hint
+
+
+def test_split_client_fails_without_its_worker(course, worker05):
+    assert_fails_with(run_check(course, "split-client-output"), course, "no-result")
+
+
+# --- the checker's command line -----------------------------------------------------------------
+
+
+def checker(*args: str, port: int) -> subprocess.CompletedProcess:
+    env = {**os.environ, "CELERY_LAB_REDIS_PORT": str(port), "COLUMNS": "250"}
+    return subprocess.run([sys.executable, "scripts/check.py", *args], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_checker_table_shows_the_next_step(redis_server):
+    proc = checker(port=redis_server.port)
+    out = proc.stdout
+    assert proc.returncode == 1
+    assert "3/6 reached" in out and "not reached" in out
+    assert "next: Worker up" in out and "Run the worker" in out
+
+
+def test_checker_stage_details_and_exit_codes(redis_server):
+    ok = checker("redis-running", port=redis_server.port)
+    assert ok.returncode == 0 and "Stage redis-running reached" in ok.stdout
+    unknown = checker("no-such-stage", port=redis_server.port)
+    assert unknown.returncode == 2 and "redis-built" in unknown.stdout
