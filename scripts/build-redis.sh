@@ -7,8 +7,10 @@
 #
 # Usage: scripts/build-redis.sh [--version V] [--prefix DIR] [--workdir DIR] [--tarball FILE]
 #                               [--test none|fast|full] [--make-args "ARGS"] [--offline] [--force]
+#                               [--fetch-only]
 # Every option also has an environment variable: REDIS_VERSION, REDIS_PREFIX, REDIS_WORKDIR,
 # REDIS_TARBALL, REDIS_TEST, REDIS_MAKE_ARGS, REDIS_OFFLINE=1, REDIS_FORCE=1.
+# --fetch-only stops after the tarball is fetched and verified.
 #
 # Idempotent: when PREFIX already holds redis-server of the wanted version it says so and stops.
 # Safe: nothing is extracted, built or installed before the tarball matched the official digest.
@@ -32,6 +34,7 @@ tests="${REDIS_TEST:-fast}"
 make_args="${REDIS_MAKE_ARGS:-}"
 offline="${REDIS_OFFLINE:-0}"
 force="${REDIS_FORCE:-0}"
+fetch_only=0
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -43,7 +46,8 @@ while [ $# -gt 0 ]; do
     --make-args) make_args="$2"; shift 2 ;;
     --offline) offline=1; shift ;;
     --force) force=1; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    --fetch-only) fetch_only=1; shift ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
   esac
 done
@@ -62,7 +66,7 @@ read -r _ algo digest gzip_mtime _ <<<"$row"
 
 # --- 1. already there? ---------------------------------------------------------------------------
 step "Redis $version into $prefix"
-if [ "$force" != 1 ] && [ -x "$prefix/bin/redis-server" ] && "$prefix/bin/redis-server" --version | grep -q "v=$version "; then
+if [ "$force" != 1 ] && [ "$fetch_only" != 1 ] && [ -x "$prefix/bin/redis-server" ] && "$prefix/bin/redis-server" --version | grep -q "v=$version "; then
   info "already installed: $("$prefix/bin/redis-server" --version)"
   info "nothing to do (use --force to build again)"
   exit 0
@@ -151,6 +155,7 @@ if [ "$actual" != "$digest" ]; then
 fi
 mv "$part" "$tarball"
 info "OK"
+if [ "$fetch_only" = 1 ]; then info "--fetch-only: verified tarball at $tarball"; exit 0; fi
 
 # --- 4. extract ----------------------------------------------------------------------------------
 src="$workdir/build/redis-$version"

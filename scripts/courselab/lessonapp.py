@@ -80,7 +80,11 @@ def lesson_env(folder: Path, module: str, base: dict[str, str] | None = None) ->
     env["PYTHONUNBUFFERED"] = "1"
     port = paths.redis_port()
     if port != paths.DEFAULT_PORT:
-        for var, url in zip(ENV_URLS, configured_urls(folder, module), strict=True):
+        try:
+            urls = configured_urls(folder, module)
+        except Exception:  # no such module here (wrong folder): let the process fail with Celery's own words
+            return env
+        for var, url in zip(ENV_URLS, urls, strict=True):
             if url:  # an app without a result backend keeps having none
                 env[var] = with_port(url, port)
     return env
