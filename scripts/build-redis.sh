@@ -167,6 +167,9 @@ tar -xzf "$tarball" -C "$workdir/build"
 
 # --- 5. make -------------------------------------------------------------------------------------
 jobs="$(nproc 2>/dev/null || echo 2)"
+# Redis stamps the git commit of its source folder into the binary (redis-server --version: sha=).
+# Our build folder may sit inside another git checkout (this course's): keep git from finding it.
+export GIT_CEILING_DIRECTORIES="$workdir/build"
 step "make -j$jobs $make_args (log: $src/build.log)"
 start=$SECONDS
 # shellcheck disable=SC2086  # make_args is a list of VAR=value words
