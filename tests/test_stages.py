@@ -7,7 +7,6 @@ worker started from old code, a client with the article's bug, a config with mix
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 
@@ -108,9 +107,12 @@ def test_redis_checks_fail_when_redis_is_down(course, port, check_id):
 
 
 def test_redis_save_fails_when_the_dump_cannot_be_written(course, redis_server):
-    # the folder Redis saves into has gone away under it
-    shutil.rmtree(redis_server.cwd)
-    assert_fails_with(run_check(course, "redis-save"), course, "no-dump")
+    # something else stands where dump.rdb must go (a folder of that name)
+    blocker = redis_server.cwd / "dump.rdb"
+    blocker.mkdir()
+    result = run_check(course, "redis-save")
+    blocker.rmdir()  # so that Redis can save and stop at teardown
+    assert_fails_with(result, course, "no-dump")
 
 
 def test_redis_loopback_fails_with_protected_mode_off(course, redis_server):
