@@ -73,8 +73,8 @@ def tour(services: Services) -> int:
     cli = str(paths.redis_bin("redis-cli"))
 
     step("Lesson 02 · Redis built from source")
-    show(f"{paths.redis_bin()} --version", run([str(paths.redis_bin()), "--version"]))
     expect_stage(course, "redis-built")
+    show(f"{paths.redis_bin()} --version", run([str(paths.redis_bin()), "--version"]))
 
     step("Lesson 03 · Run Redis")
     if paths.system_redis():

@@ -42,3 +42,45 @@ def test_tour_reaches_every_stage_on_another_port_and_stops_everything():
     stopped = [int(p) for p in re.findall(r"^stopping .* \(pid (\d+)\)$", out, re.M)]
     assert len(stopped) == 3, "redis-server and two workers"
     assert not [p for p in stopped if pid_alive(p)], "the tour left processes running"
+
+
+def tour_env(**extra) -> dict:
+    env = {**os.environ, "COLUMNS": "200", **extra}
+    for var in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "CELERY_LAB_REDIS_PORT"):
+        env.pop(var, None)
+    return env
+
+
+def test_ctrl_c_stops_everything_the_tour_started():
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "scripts/tour.py"], cwd=REPO, env=tour_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    seen = []
+    try:
+        for line in proc.stdout:  # until lesson 05's worker is up
+            seen.append(line)
+            if "celery -A server worker --loglevel=info   # pid" in line:
+                break
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    out = "".join(seen) + rest
+    assert proc.returncode == 130, out[-2000:]
+    assert "Interrupted." in out
+    stopped = [int(p) for p in re.findall(r"^stopping .* \(pid (\d+)\)$", out, re.M)]
+    assert len(stopped) == 2, "redis-server and lesson 05's worker"
+    assert not [p for p in stopped if pid_alive(p)]
+
+
+def test_a_failed_stage_stops_the_tour_with_its_hint(tmp_path):
+    env = tour_env(CELERY_LAB_REDIS_PREFIX=str(tmp_path / "nothing-here"))
+    proc = subprocess.run([sys.executable, "scripts/tour.py"], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 1
+    out = " ".join(proc.stdout.split())
+    assert "There is no Redis under" in out and "make redis" in out
