@@ -72,6 +72,10 @@ def tour(services: Services) -> int:
     t0 = time.monotonic()
     cli = str(paths.redis_bin("redis-cli"))
 
+    if paths.system_redis():
+        step("Lesson 01 · The lab VM")
+        expect_stage(course, "lab-vm")
+
     step("Lesson 02 · Redis built from source")
     expect_stage(course, "redis-built")
     show(f"{paths.redis_bin()} --version", run([str(paths.redis_bin()), "--version"]))

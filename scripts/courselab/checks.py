@@ -53,6 +53,57 @@ def redis_client(db: int = 0, timeout: float = 2.0):
                        socket_timeout=timeout, socket_connect_timeout=timeout)
 
 
+# --- stage: lab-vm (inside the course's VM only) ----------------------------------------------
+
+
+@check
+def vm_os(stage: Stage, os_id: str, version_id: str) -> str:
+    release = dict(
+        line.split("=", 1) for line in Path("/etc/os-release").read_text().splitlines() if "=" in line
+    )
+    name = release.get("PRETTY_NAME", "?").strip('"')
+    if release.get("ID") != os_id or release.get("VERSION_ID", "").strip('"') != version_id:
+        raise Failed("not-in-vm", f"this is {name}, not {os_id} {version_id}")
+    if not Path("/run/systemd/system").is_dir():
+        raise Failed("not-in-vm", f"{name}, but systemd is not running this machine (no /run/systemd/system)")
+    return f"{name} under systemd"
+
+
+def _systemctl(*args: str) -> str:
+    if not _has("systemctl"):
+        raise Failed("service-down", "no systemctl on this machine")
+    return subprocess.run(["systemctl", *args], capture_output=True, text=True).stdout.strip()
+
+
+@check
+def vm_service(stage: Stage, unit: str) -> str:
+    state = _systemctl("is-active", unit)
+    if state != "active":
+        raise Failed("service-down", f"systemctl is-active {unit}: {state or 'unknown'}")
+    return f"{unit}.service is active"
+
+
+@check
+def vm_service_binary(stage: Stage, unit: str, binary: str) -> str:
+    exec_start = _systemctl("show", "-p", "ExecStart", "--value", unit)
+    if f"path={binary} " not in exec_start + " " and not exec_start.startswith(binary):
+        raise Failed("service-down", f"{unit}.service runs {exec_start or 'nothing'}, not {binary}")
+    owner = subprocess.run(["dpkg-query", "-S", binary], capture_output=True, text=True)
+    if owner.returncode == 0:
+        raise Failed("packaged", f"{binary} belongs to the package {owner.stdout.split(':')[0]}")
+    return f"{unit}.service runs {binary}, built from source (no package owns it)"
+
+
+@check
+def vm_redis_config(stage: Stage, expect: dict) -> str:
+    r = redis_client()
+    seen = {key: r.config_get(key).get(key) for key in expect}
+    wrong = {k: v for k, v in seen.items() if v != expect[k]}
+    if wrong:
+        raise Failed("vm-config", f"CONFIG GET shows {wrong}, expected {expect}")
+    return ", ".join(f"{k} {v}" for k, v in seen.items())
+
+
 # --- stage: redis-built ----------------------------------------------------------------------
 
 
@@ -321,11 +372,21 @@ def run_stage(course: Course, stage: Stage) -> list[Result]:
     return results
 
 
-def run_all(course: Course) -> dict[str, list[Result] | None]:
+SKIPPED = "skipped"  # a stage that does not apply here (the VM stage outside the VM)
+
+
+def applies(stage: Stage) -> bool:
+    return stage.only is None or (stage.only == "vm" and paths.system_redis())
+
+
+def run_all(course: Course) -> dict[str, list[Result] | None | str]:
     """Every stage in order; after the first stage that fails, the rest are not reached (None)."""
-    outcome: dict[str, list[Result] | None] = {}
+    outcome: dict[str, list[Result] | None | str] = {}
     blocked = False
     for stage in course.stages:
+        if not applies(stage):
+            outcome[stage.id] = SKIPPED
+            continue
         if blocked:
             outcome[stage.id] = None
             continue

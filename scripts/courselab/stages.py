@@ -24,6 +24,7 @@ class Stage:
     title: str
     lesson: str
     checks: tuple[Check, ...]
+    only: str | None = None  # "vm": the stage applies only inside the course's VM
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ def parse(data: dict) -> Course:
                 Check(id=c["id"], fn=c["fn"], params={k: v for k, v in c.items() if k not in ("id", "fn")})
                 for c in s["checks"]
             ),
+            only=s.get("only"),
         )
         for s in data["stages"]
     )

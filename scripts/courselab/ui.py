@@ -6,21 +6,24 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from .checks import Result
+from .checks import SKIPPED, Result
 from .stages import Course, Stage
 
 console = Console(highlight=False)
 
 
-def stage_status(results: list[Result] | None) -> str:
+def stage_status(results: list[Result] | None | str) -> str:
+    if results == SKIPPED:
+        return "[dim]no VM[/]"
     if results is None:
         return "[dim]not reached[/]"
     return "[green]✓[/]" if all(r.ok for r in results) else "[red]✗[/]"
 
 
-def stage_table(course: Course, outcome: dict[str, list[Result] | None]) -> Table:
-    done = sum(1 for r in outcome.values() if r is not None and all(x.ok for x in r))
-    table = Table(title=f"celery-lab stages: {done}/{len(course.stages)} reached", title_justify="left")
+def stage_table(course: Course, outcome: dict[str, list[Result] | None | str]) -> Table:
+    ran = {k: r for k, r in outcome.items() if r != SKIPPED}
+    done = sum(1 for r in ran.values() if r is not None and all(x.ok for x in r))
+    table = Table(title=f"celery-lab stages: {done}/{len(ran)} reached", title_justify="left")
     table.add_column("#", justify="right")
     table.add_column("stage")
     table.add_column("lesson")
@@ -28,7 +31,9 @@ def stage_table(course: Course, outcome: dict[str, list[Result] | None]) -> Tabl
     table.add_column("what the checker saw", overflow="fold")
     for n, stage in enumerate(course.stages, 1):
         results = outcome.get(stage.id)
-        seen = "" if results is None else (results[-1].detail if results else "")
+        seen = results[-1].detail if isinstance(results, list) and results else ""
+        if results == SKIPPED:
+            seen = "applies inside the course's VM (lesson 01)"
         table.add_row(str(n), f"{stage.title} [dim]({stage.id})[/]", stage.lesson, stage_status(results), seen)
     return table
 
@@ -54,12 +59,12 @@ def stage_details(stage: Stage, results: list[Result]) -> Table:
     return table
 
 
-def show_outcome(course: Course, outcome: dict[str, list[Result] | None]) -> bool:
-    """Print the stage table and what to do next; True when every stage is reached."""
+def show_outcome(course: Course, outcome: dict[str, list[Result] | None | str]) -> bool:
+    """Print the stage table and what to do next; True when every stage that applies is reached."""
     console.print(stage_table(course, outcome))
     for stage in course.stages:
         results = outcome.get(stage.id)
-        failed = [r for r in results or [] if not r.ok]
+        failed = [r for r in results if not r.ok] if isinstance(results, list) else []
         if failed:
             console.print(failure_panel(stage, failed[0]))
             return False
