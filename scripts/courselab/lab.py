@@ -1,0 +1,130 @@
+"""The notebooks' helper: start what a lesson needs, and stop it again, whatever happens.
+
+    from courselab.lab import Lab
+    lab = Lab("05-single-module-app")
+    r = lab.redis()                      # the course's redis-server on a free loopback port
+    worker = lab.worker("05", "server")  # `celery -A server worker --loglevel=info` in lessons/05-...
+    lab.use_lesson("06", "server")       # so that `from server import add` works in the notebook
+    ...
+    lab.stop()                           # last cell
+
+A notebook's Redis listens on a free port, never on 6379: a Redis you started yourself for the
+lessons is left alone, and two notebooks can run side by side. Everything is stopped by PID when
+`lab.stop()` runs, when the kernel shuts down (atexit), on SIGTERM, and — if the kernel is killed
+outright — by the kernel's death itself (the children are asked to die with it).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from . import lessonapp, paths
+from .services import RedisServer, Services, Worker, free_port
+
+
+class Lab:
+    def __init__(self, name: str):
+        self.name = name
+        self.services = Services()
+        self.port = free_port()
+        while self.port == paths.DEFAULT_PORT:  # 6379 is the learner's own
+            self.port = free_port()
+        self.redis_server: RedisServer | None = None
+        os.environ["CELERY_LAB_REDIS_PORT"] = str(self.port)
+        for var in lessonapp.ENV_URLS:
+            os.environ.pop(var, None)
+        self._imported: set[str] = set()
+        atexit.register(self.stop)
+        previous = signal.getsignal(signal.SIGTERM)
+
+        def on_sigterm(signum, frame):
+            self.stop()
+            if callable(previous):
+                previous(signum, frame)
+            else:
+                raise SystemExit(143)
+
+        signal.signal(signal.SIGTERM, on_sigterm)
+
+    # --- services ------------------------------------------------------------------------------
+
+    def redis(self):
+        """Start the course's redis-server (lesson 03's redis.conf) and return a client for it."""
+        import redis
+
+        if self.redis_server is None:
+            workdir = paths.RUN / "notebooks" / f"{self.name}-{self.port}"
+            self.redis_server = self.services.add(RedisServer(self.port, workdir))
+            print(f"redis-server {paths.redis_prefix()}/bin/redis-server on 127.0.0.1:{self.port} "
+                  f"(pid {self.redis_server.pid}, dir {workdir.relative_to(paths.REPO)})")
+        return redis.Redis(port=self.port, decode_responses=True)
+
+    def worker(self, lesson: str, app: str, *extra: str) -> Worker:
+        """A real `celery -A <app> worker --loglevel=info` in the lesson's folder; waits for 'ready.'."""
+        folder = paths.lesson_dir(lesson)
+        worker = self.services.add(Worker(folder, app, extra=extra))
+        print(f"$ cd {folder.relative_to(paths.REPO)} && {' '.join(['celery', *worker.argv[1:]])}"
+              f"   # pid {worker.pid}, ready")
+        return worker
+
+    def stop_worker(self, worker: Worker) -> None:
+        self.services.stop(worker)
+        print(f"stopped {worker.name} (pid {worker.pid}), exit status {worker.proc.returncode}")
+
+    # --- lesson code in the notebook -----------------------------------------------------------
+
+    def use_lesson(self, lesson: str, module: str) -> Path:
+        """Make `import <module>` load the lesson's code, pointed at this notebook's Redis.
+
+        Like running `python client.py` in the lesson's folder: the folder goes first on
+        sys.path, and Celery's CELERY_BROKER_URL / CELERY_RESULT_BACKEND name our port (set
+        before the import, since Celery reads them when it is configured). Modules of an earlier
+        lesson with the same names (server, app, config) are forgotten first.
+        """
+        folder = paths.lesson_dir(lesson)
+        for name in self._imported:
+            sys.modules.pop(name, None)
+        for entry in [p for p in sys.path if p.startswith(str(paths.LESSONS))]:
+            sys.path.remove(entry)
+        before = set(sys.modules)
+        env = lessonapp.lesson_env(folder, module, base={})
+        for var in lessonapp.ENV_URLS:
+            if var in env:
+                os.environ[var] = env[var]
+        sys.path.insert(0, str(folder))
+        __import__(module)
+        self._imported = (set(sys.modules) - before) | {module}
+        return folder
+
+    def sh(self, command: str, cwd: Path | str | None = None, check: bool = True) -> str:
+        """Run a shell command as a lesson shows it, with the course's Redis tools first on PATH."""
+        env = {**os.environ, "PATH": f"{paths.redis_prefix() / 'bin'}:{Path(sys.executable).parent}:"
+               f"{os.environ.get('PATH', '')}"}
+        proc = subprocess.run(command, shell=True, cwd=cwd or paths.REPO, env=env, capture_output=True, text=True,
+                              timeout=600)
+        out = proc.stdout + proc.stderr
+        print(f"$ {command}\n{out}", end="" if out.endswith("\n") else "\n")
+        if check and proc.returncode != 0:
+            raise RuntimeError(f"`{command}` exited {proc.returncode}")
+        return out
+
+    def cli(self, *args: str) -> str:
+        """redis-cli against this notebook's Redis (shown as the lesson would type it)."""
+        proc = subprocess.run([str(paths.redis_bin("redis-cli")), "-p", str(self.port), *args],
+                              capture_output=True, text=True, timeout=60)
+        print(f"$ redis-cli {' '.join(args)}\n{proc.stdout}{proc.stderr}", end="")
+        return proc.stdout.strip()
+
+    # --- the end -------------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        started = list(self.services.started)
+        self.services.close()
+        for process in reversed(started):
+            print(f"stopped {process.name} (pid {process.pid})")
+        self.redis_server = None
