@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 REDIS_VERSION := $(shell awk '!/^\#/ && $$5 == "default" { sub(/^redis-/, "", $$1); sub(/\.tar\.gz$$/, "", $$1); print $$1 }' scripts/redis-releases.txt)
 export CELERY_LAB_REDIS_PREFIX ?= $(CURDIR)/.redis/redis-$(REDIS_VERSION)
 
-.PHONY: help deps venv redis tour check bench notebook lint test lock clean
+.PHONY: help deps venv redis tour check bench notebook lint test test-vm lock clean
 
 help: ## list the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -47,6 +47,9 @@ lint: venv ## ruff over the course's Python
 test: deps venv redis ## the test suite: lint, unit tests, real Redis + workers, every notebook
 	@$(BIN)/ruff check .
 	@$(BIN)/pytest
+
+test-vm: ## boot the Vagrant VM for real (libvirt/QEMU), provision, run the tour inside, destroy it
+	@bash scripts/test-vm.sh
 
 lock: ## re-pin requirements.txt from requirements.in in a throwaway venv
 	@rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv && .lock-venv/bin/pip install -q -r requirements.in

@@ -81,6 +81,7 @@ trap 'rm -f "$part"' EXIT
 
 le32() { # print a number as 4 little-endian bytes
   local n=$1 i
+  # shellcheck disable=SC2059  # the format is an octal escape we build: that is the point
   for i in 0 1 2 3; do printf "\\$(printf '%03o' $(( (n >> (8 * i)) & 255 )))"; done
 }
 
@@ -116,7 +117,7 @@ fetch_from_debian() {
   fi
   local orig="$tmp/redis_$version.orig.tar.gz"
   if [ ! -f "$orig" ]; then
-    local got; got="$(cd "$tmp" && ls redis_*.orig.tar.gz 2>/dev/null || true)"
+    local got; got="$(find "$tmp" -maxdepth 1 -name 'redis_*.orig.tar.gz' -printf '%f ')"
     rm -rf "$tmp"; die "Debian's archive offers ${got:-no orig tarball}, not redis_$version.orig.tar.gz"
   fi
   info "got $(basename "$orig") ($(sha256sum "$orig" | cut -c1-16)…, verified by apt)"

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# make test-vm: prove the Vagrant VM for real. Builds (or reuses) a Debian 12 box from the mirror,
+# boots it with vagrant-libvirt (QEMU), provisions it from scratch, runs the course's tour inside
+# (the stage checker through the split layout, the VM stage included), checks the forwarded ports
+# from the host, provisions again to show nothing changes, and destroys the VM — also on failure or
+# Ctrl-C. Prints the time of each phase. Needs root (libvirt, loop devices for the box).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(dirname "$here")"
+# shellcheck source=scripts/vm/lib.sh
+source "$here/vm/lib.sh"
+cd "$repo"
+
+[ "$(id -u)" = 0 ] || die "make test-vm needs root (libvirt daemons, loop devices for the box build)"
+
+state="$repo/.run/vm"
+mkdir -p "$state"
+export VAGRANT_DOTFILE_PATH="$state/dot"      # not the learner's .vagrant/
+export CELERY_LAB_BOX="celery-lab/bookworm64-local"
+export CELERY_LAB_LIBVIRT_DRIVER="${CELERY_LAB_LIBVIRT_DRIVER:-qemu}"  # this KVM cannot boot Debian's kernel
+export VAGRANT_DEFAULT_PROVIDER=libvirt
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+export CELERY_LAB_JUPYTER_PORT="${CELERY_LAB_JUPYTER_PORT:-$(free_port)}"
+export CELERY_LAB_REDIS_PORT_HOST="${CELERY_LAB_REDIS_PORT_HOST:-$(free_port)}"
+
+phases=()
+t0=$SECONDS
+phase_start=$SECONDS
+current=""
+phase() { # end the current phase, start the next
+  if [ -n "$current" ]; then phases+=("$(printf '%-34s %5d s' "$current" $((SECONDS - phase_start)))"); fi
+  current="$1"; phase_start=$SECONDS
+  step "$1"
+}
+
+started_daemons=()
+vm_up=0
+finish() {
+  local rc=$?
+  set +e
+  if [ "$vm_up" = 1 ]; then
+    phase "vagrant destroy -f"
+    vagrant destroy -f
+  fi
+  for pidfile in "${started_daemons[@]}"; do
+    [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null && info "stopped $(basename "$pidfile" .pid)"
+  done
+  if [ -n "$current" ]; then phases+=("$(printf '%-34s %5d s' "$current" $((SECONDS - phase_start)))"); fi
+  printf '\n==> Phases\n'
+  printf '    %s\n' "${phases[@]}"
+  printf '    %-34s %5d s\n' "total" $((SECONDS - t0))
+  if [ "$rc" = 0 ]; then printf '\ntest-vm: passed\n'; else printf '\ntest-vm: FAILED (exit %d)\n' "$rc" >&2; fi
+  exit "$rc"
+}
+trap finish EXIT
+trap 'exit 130' INT TERM
+
+phase "Host tools (apt)"
+need=(vagrant vagrant-libvirt libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils debootstrap
+      shellcheck dnsmasq-base ebtables iptables rsync fdisk curl)
+missing=()
+for pkg in "${need[@]}"; do dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  info "installing: ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+else
+  info "all present"
+fi
+
+phase "Lint: shellcheck, vagrant validate"
+shellcheck -x scripts/*.sh scripts/vm/*.sh
+info "shellcheck: clean"
+vagrant validate
+
+phase "libvirt daemons"
+# No systemd on this host: start the daemons ourselves (and stop the ones we started, at the end).
+if [ -e /dev/kvm ]; then chown root:kvm /dev/kvm 2>/dev/null || true; chmod 0660 /dev/kvm; fi
+for daemon in virtlogd libvirtd; do
+  pidfile="/run/$daemon.pid"
+  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then info "$daemon already running"; continue; fi
+  "$daemon" -d
+  for _ in $(seq 50); do [ -s "$pidfile" ] && break; sleep 0.2; done
+  started_daemons+=("$pidfile")
+  info "started $daemon (pid $(cat "$pidfile"))"
+done
+for _ in $(seq 50); do virsh -c qemu:///system version >/dev/null 2>&1 && break; sleep 0.2; done
+
+phase "Box: build or reuse"
+bash scripts/vm/build-box.sh "$CELERY_LAB_BOX"
+
+phase "vagrant up (boot + provision)"
+vm_up=1
+vagrant up --provider=libvirt 2>&1 | tee "$state/up.log"
+
+phase "Inside the VM: make tour"
+vagrant ssh -c 'cd /vagrant && make tour' 2>&1 | tee "$state/tour.log"
+grep -q "Every stage reached." "$state/tour.log" || die "the tour inside the VM did not reach every stage"
+grep -q "Stage lab-vm\|The lab VM" "$state/tour.log" || die "the tour did not check the VM stage"
+
+phase "From the host: forwarded ports"
+token="$(vagrant ssh -c 'cat ~/.celery-lab-jupyter-token' 2>/dev/null | tr -d '\r\n')"
+for _ in $(seq 60); do
+  code="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$CELERY_LAB_JUPYTER_PORT/api/status?token=$token" || true)"
+  [ "$code" = 200 ] && break
+  sleep 2
+done
+[ "$code" = 200 ] || die "JupyterLab did not answer on 127.0.0.1:$CELERY_LAB_JUPYTER_PORT (HTTP $code)"
+info "JupyterLab answers on 127.0.0.1:$CELERY_LAB_JUPYTER_PORT (HTTP 200)"
+reply="$(exec 3<>"/dev/tcp/127.0.0.1/$CELERY_LAB_REDIS_PORT_HOST"; printf 'PING\r\n' >&3; head -c 7 <&3 | tr -d '\r\n')"
+[ "$reply" = "+PONG" ] || die "Redis did not answer PONG through 127.0.0.1:$CELERY_LAB_REDIS_PORT_HOST (got '$reply')"
+info "Redis answers PONG through the host's 127.0.0.1:$CELERY_LAB_REDIS_PORT_HOST (safe config, tunnel to the VM's loopback)"
+# Where do the forwards listen? Only on the host's loopback (read from the socket table, no traffic).
+for port in "$CELERY_LAB_JUPYTER_PORT" "$CELERY_LAB_REDIS_PORT_HOST"; do
+  listen="$(ss -Hltn "sport = :$port" | awk '{print $4}' | sort -u | tr '\n' ' ')"
+  info "port $port listens on: $listen"
+  for addr in $listen; do
+    case "$addr" in 127.0.0.1:*|\[::1\]:*) ;; *) die "port $port listens beyond loopback: $addr" ;; esac
+  done
+done
+inside="$(vagrant ssh -c "ss -Hltn 'sport = :6379'" 2>/dev/null | awk '{print $4}' | sort -u | tr -d '\r' | tr '\n' ' ')"
+info "inside the VM, Redis listens on: $inside"
+for addr in $inside; do
+  case "$addr" in 127.0.0.1:6379|\[::1\]:6379) ;; *) die "the VM's Redis listens beyond loopback: $addr" ;; esac
+done
+
+phase "vagrant provision again (must change nothing)"
+vagrant provision 2>&1 | tee "$state/provision2.log"
+counts="$(grep -Eo '[a-z-]+\.sh: changed: [0-9]+' "$state/provision2.log" | sort -u)"
+info "$(tr '\n' ';' <<<"$counts")"
+[ "$(grep -c 'changed: ' <<<"$counts")" -ge 4 ] || die "not every provisioning script reported its changes"
+if grep -v 'changed: 0$' <<<"$counts" | grep -q .; then die "the second provision changed something: $counts"; fi
+info "second provision: nothing changed"
