@@ -1,6 +1,6 @@
 # celery-lab: the course's commands. `make help` lists them.
 SHELL := /bin/bash
-.SHELLFLAGS := -euo pipefail -c
+.SHELLFLAGS := -eo pipefail -c
 .DEFAULT_GOAL := help
 
 PYTHON ?= python3
@@ -51,10 +51,8 @@ test: deps venv redis ## the test suite: lint, unit tests, real Redis + workers,
 test-vm: ## boot the Vagrant VM for real (libvirt/QEMU), provision, run the tour inside, destroy it
 	@bash scripts/test-vm.sh
 
-lock: ## re-pin requirements.txt from requirements.in in a throwaway venv
-	@rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv && .lock-venv/bin/pip install -q -r requirements.in
-	@{ echo "# Generated from requirements.in by 'make lock' (pip freeze in a fresh venv). Do not edit by hand."; \
-	  .lock-venv/bin/pip freeze; } > requirements.txt && rm -rf .lock-venv
+lock: venv ## re-pin requirements.txt from requirements.in, for Debian 12's Python 3.11.2
+	@$(BIN)/python scripts/lock.py
 
 clean: ## remove the venv, the Redis build and run state
 	rm -rf $(VENV) .redis .run

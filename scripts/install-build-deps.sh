@@ -13,7 +13,9 @@ set -euo pipefail
 step() { printf '\n==> %s\n' "$*"; }
 
 wanted=(build-essential pkg-config tcl curl ca-certificates "$@")
-python3 -c 'import ensurepip, venv' 2>/dev/null || wanted+=(python3-venv)
+if ! python3 -c 'import ensurepip, venv' 2>/dev/null && [[ " ${wanted[*]} " != *" python3-venv "* ]]; then
+  wanted+=(python3-venv)
+fi
 
 step "Build prerequisites: ${wanted[*]}"
 missing=()

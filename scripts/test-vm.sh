@@ -19,6 +19,7 @@ export VAGRANT_DOTFILE_PATH="$state/dot"      # not the learner's .vagrant/
 export CELERY_LAB_BOX="celery-lab/bookworm64-local"
 export CELERY_LAB_LIBVIRT_DRIVER="${CELERY_LAB_LIBVIRT_DRIVER:-qemu}"  # this KVM cannot boot Debian's kernel
 export VAGRANT_DEFAULT_PROVIDER=libvirt
+export CELERY_LAB_VM_PREFIX="celery-lab-test-"  # its own libvirt domain name, apart from a learner's VM
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 export CELERY_LAB_JUPYTER_PORT="${CELERY_LAB_JUPYTER_PORT:-$(free_port)}"
 export CELERY_LAB_REDIS_PORT_HOST="${CELERY_LAB_REDIS_PORT_HOST:-$(free_port)}"

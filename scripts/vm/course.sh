@@ -19,9 +19,11 @@ stamp="$repo/.venv/bin/.installed"
 if [ -f "$stamp" ] && [ "$stamp" -nt "$repo/requirements.txt" ]; then
   info "up to date"
 else
-  # shellcheck disable=SC2016
   runuser -u vagrant -- env ${PIP_INDEX_URL:+PIP_INDEX_URL="$PIP_INDEX_URL"} \
-    bash -c 'cd /vagrant && make venv' && changed
+    ${PIP_EXTRA_INDEX_URL:+PIP_EXTRA_INDEX_URL="$PIP_EXTRA_INDEX_URL"} \
+    ${PIP_TRUSTED_HOST:+PIP_TRUSTED_HOST="$PIP_TRUSTED_HOST"} \
+    bash -c 'cd /vagrant && make venv' || die "make venv failed"
+  changed
 fi
 
 step "JupyterLab service on 127.0.0.1:8888 (celery-lab-jupyter.service)"

@@ -11,10 +11,11 @@ repo="$(cd "$(dirname "$0")/../.." && pwd)"
 workdir=/var/cache/celery-lab/redis
 
 step "Build Redis from source into /usr/local (scripts/build-redis.sh)"
-out="$(bash "$repo/scripts/build-redis.sh" --prefix /usr/local --workdir "$workdir" \
-  --make-args "USE_SYSTEMD=yes" --test fast 2>&1)" || { echo "$out"; die "build-redis.sh failed"; }
-while IFS= read -r line; do info "$line"; done <<<"$out"
-grep -q "already installed" <<<"$out" || changed
+log="$(mktemp)"
+bash "$repo/scripts/build-redis.sh" --prefix /usr/local --workdir "$workdir" \
+  --make-args "USE_SYSTEMD=yes" --test fast 2>&1 | tee "$log"
+grep -q "already installed" "$log" || changed
+rm -f "$log"
 src="$(find "$workdir/build" -maxdepth 1 -name 'redis-*' | sort -V | tail -n1)"
 
 step "System user redis, data folder /var/lib/redis"
