@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -70,7 +71,7 @@ def vm_os(stage: Stage, os_id: str, version_id: str) -> str:
 
 
 def _systemctl(*args: str) -> str:
-    if not _has("systemctl"):
+    if not shutil.which("systemctl"):
         raise Failed("service-down", "no systemctl on this machine")
     return subprocess.run(["systemctl", *args], capture_output=True, text=True).stdout.strip()
 
@@ -88,8 +89,9 @@ def vm_service_binary(stage: Stage, unit: str, binary: str) -> str:
     exec_start = _systemctl("show", "-p", "ExecStart", "--value", unit)
     if f"path={binary} " not in exec_start + " " and not exec_start.startswith(binary):
         raise Failed("service-down", f"{unit}.service runs {exec_start or 'nothing'}, not {binary}")
-    owner = subprocess.run(["dpkg-query", "-S", binary], capture_output=True, text=True)
-    if owner.returncode == 0:
+    owner = subprocess.run(["dpkg-query", "-S", binary], capture_output=True, text=True) \
+        if shutil.which("dpkg-query") else None
+    if owner is not None and owner.returncode == 0:
         raise Failed("packaged", f"{binary} belongs to the package {owner.stdout.split(':')[0]}")
     return f"{unit}.service runs {binary}, built from source (no package owns it)"
 
@@ -133,14 +135,10 @@ def redis_not_packaged(stage: Stage) -> str:
     if not binary.exists():
         raise Failed("not-built", f"no {binary}")
     owner = subprocess.run(["dpkg-query", "-S", str(binary)], capture_output=True, text=True) \
-        if _has("dpkg-query") else None
+        if shutil.which("dpkg-query") else None
     if owner is not None and owner.returncode == 0:
         raise Failed("packaged", f"{binary} belongs to the package {owner.stdout.split(':')[0]}")
     return f"{binary} belongs to no package: built here"
-
-
-def _has(command: str) -> bool:
-    return any(os.access(Path(d) / command, os.X_OK) for d in os.environ.get("PATH", "").split(os.pathsep))
 
 
 # --- stage: redis-running --------------------------------------------------------------------
