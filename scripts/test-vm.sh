@@ -98,6 +98,8 @@ phase "Inside the VM: make tour"
 vagrant ssh -c 'cd /vagrant && make tour' 2>&1 | tee "$state/tour.log"
 grep -q "Every stage reached." "$state/tour.log" || die "the tour inside the VM did not reach every stage"
 grep -q "Stage lab-vm\|The lab VM" "$state/tour.log" || die "the tour did not check the VM stage"
+# Lesson 01's Verification, exactly as a learner runs it (the lesson quotes this output).
+vagrant ssh -c 'cd /vagrant && make check STAGE=lab-vm' 2>&1 | tee "$state/check-lab-vm.log"
 
 phase "From the host: forwarded ports"
 token="$(vagrant ssh -c 'cat ~/.celery-lab-jupyter-token' 2>/dev/null | tr -d '\r\n')"
