@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from courselab.checks import exposure
 from courselab.lessonapp import with_port
 
@@ -33,3 +35,18 @@ def test_causes_are_recognised_from_error_text(course):
     assert match("-DENIED Redis is running in protected mode because protected mode is enabled").id \
         == "protected-mode"
     assert match("something else entirely") is None
+
+
+def test_redis_locations_follow_the_build_scripts_variables(monkeypatch):
+    from courselab import paths
+
+    monkeypatch.delenv("REDIS_WORKDIR", raising=False)
+    monkeypatch.delenv("CELERY_LAB_REDIS_PREFIX", raising=False)
+    version = paths.default_redis_version()
+    assert paths.redis_workdir() == paths.REPO / ".redis"
+    assert paths.redis_prefix() == paths.REPO / ".redis" / f"redis-{version}"
+    # the VM: installed into /usr/local from the verified tarball kept under /var/cache (scripts/vm/)
+    monkeypatch.setenv("REDIS_WORKDIR", "/var/cache/celery-lab/redis")
+    monkeypatch.setenv("CELERY_LAB_REDIS_PREFIX", "/usr/local")
+    assert paths.redis_workdir() == Path("/var/cache/celery-lab/redis")
+    assert paths.redis_bin("redis-cli") == Path("/usr/local/bin/redis-cli")

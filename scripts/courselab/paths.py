@@ -42,6 +42,12 @@ def redis_prefix() -> Path:
     return Path(env) if env else REPO / ".redis" / f"redis-{default_redis_version()}"
 
 
+def redis_workdir() -> Path:
+    """Where scripts/build-redis.sh keeps downloads/ and build/: .redis/ here, REDIS_WORKDIR in the VM."""
+    env = os.environ.get("REDIS_WORKDIR")  # the build script's own variable
+    return Path(env) if env else REPO / ".redis"
+
+
 def redis_bin(name: str = "redis-server") -> Path:
     return redis_prefix() / "bin" / name
 

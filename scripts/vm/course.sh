@@ -9,9 +9,11 @@ repo=/vagrant
 
 step "Environment: /etc/profile.d/celery-lab.sh"
 put /etc/profile.d/celery-lab.sh 0644 <<'ENV' || true
-# celery-lab: in the VM, Redis is the systemd service built into /usr/local (lesson 01).
+# celery-lab: in the VM, Redis is the systemd service built into /usr/local (lesson 01), from the
+# verified tarball and build folder under /var/cache/celery-lab/redis (scripts/vm/redis.sh).
 export CELERY_LAB_SYSTEM_REDIS=1
 export CELERY_LAB_REDIS_PREFIX=/usr/local
+export REDIS_WORKDIR=/var/cache/celery-lab/redis
 ENV
 
 step "The course's venv (make venv, as vagrant)"
@@ -41,7 +43,7 @@ After=network.target redis.service
 [Service]
 User=vagrant
 WorkingDirectory=/vagrant
-Environment=CELERY_LAB_SYSTEM_REDIS=1 CELERY_LAB_REDIS_PREFIX=/usr/local
+Environment=CELERY_LAB_SYSTEM_REDIS=1 CELERY_LAB_REDIS_PREFIX=/usr/local REDIS_WORKDIR=/var/cache/celery-lab/redis
 ExecStart=/bin/sh -c 'exec /vagrant/.venv/bin/python /vagrant/scripts/notebook.py --ip 127.0.0.1 --port 8888 -- --IdentityProvider.token="$(cat /home/vagrant/.celery-lab-jupyter-token)"'
 Restart=on-failure
 
