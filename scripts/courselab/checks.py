@@ -73,7 +73,10 @@ def vm_os(stage: Stage, os_id: str, version_id: str) -> str:
 def _systemctl(*args: str) -> str:
     if not shutil.which("systemctl"):
         raise Failed("service-down", "no systemctl on this machine")
-    return subprocess.run(["systemctl", *args], capture_output=True, text=True).stdout.strip()
+    done = subprocess.run(["systemctl", *args], capture_output=True, text=True)
+    if not done.stdout.strip() and done.stderr.strip():  # e.g. "Failed to connect to bus": no answer at all
+        raise Failed("service-down", f"systemctl {' '.join(args)}: {done.stderr.strip().splitlines()[-1]}")
+    return done.stdout.strip()
 
 
 @check

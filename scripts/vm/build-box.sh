@@ -56,8 +56,10 @@ if [ ! -f "$box" ]; then
   uuid="$(blkid -s UUID -o value "$part")"
 
   step "debootstrap bookworm (minbase + what a Vagrant box needs)"
+  # dbus + libpam-systemd as in Debian's own boxes: without a system bus, only root can ask systemd
+  # (`systemctl is-active redis` as the vagrant user would fail with "Failed to connect to bus").
   debootstrap --variant=minbase \
-    --include=systemd-sysv,linux-image-amd64,grub-pc,openssh-server,sudo,ifupdown,isc-dhcp-client,iproute2,ca-certificates,netbase,rsync,locales \
+    --include=systemd-sysv,dbus,libpam-systemd,linux-image-amd64,grub-pc,openssh-server,sudo,ifupdown,isc-dhcp-client,iproute2,ca-certificates,netbase,rsync,locales \
     bookworm "$mnt" "$MIRROR" >"$work/debootstrap.log" 2>&1 || { tail -n 30 "$work/debootstrap.log"; die "debootstrap failed"; }
 
   step "Configure: network, fstab, vagrant user, ssh, apt sources"
