@@ -29,7 +29,7 @@ t0=$SECONDS
 phase_start=$SECONDS
 current=""
 phase() { # end the current phase, start the next
-  if [ -n "$current" ]; then phases+=("$(printf '%-34s %5d s' "$current" $((SECONDS - phase_start)))"); fi
+  if [ -n "$current" ]; then phases+=("$(printf '%-46s %5d s' "$current" $((SECONDS - phase_start)))"); fi
   current="$1"; phase_start=$SECONDS
   step "$1"
 }
@@ -46,10 +46,10 @@ finish() {
   for pidfile in "${started_daemons[@]}"; do
     [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null && info "stopped $(basename "$pidfile" .pid)"
   done
-  if [ -n "$current" ]; then phases+=("$(printf '%-34s %5d s' "$current" $((SECONDS - phase_start)))"); fi
+  if [ -n "$current" ]; then phases+=("$(printf '%-46s %5d s' "$current" $((SECONDS - phase_start)))"); fi
   printf '\n==> Phases\n'
   printf '    %s\n' "${phases[@]}"
-  printf '    %-34s %5d s\n' "total" $((SECONDS - t0))
+  printf '    %-46s %5d s\n' "total" $((SECONDS - t0))
   if [ "$rc" = 0 ]; then printf '\ntest-vm: passed\n'; else printf '\ntest-vm: FAILED (exit %d)\n' "$rc" >&2; fi
   exit "$rc"
 }
