@@ -133,7 +133,10 @@ def tour(services: Services) -> int:
 
 
 def main() -> int:
-    # SIGTERM (e.g. from CI's timeout) unwinds like Ctrl-C, so the finally below stops everything.
+    # Ctrl-C always interrupts, even when started in the background by a shell that ignores SIGINT for
+    # its background jobs (the ignored disposition would be inherited); SIGTERM (e.g. from CI's timeout)
+    # unwinds the same way, so the finally below stops everything.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     services = Services()
     try:
