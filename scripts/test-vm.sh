@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make test-vm: prove the Vagrant VM for real. Builds (or reuses) a Debian 12 box from the mirror,
 # boots it with vagrant-libvirt (QEMU), provisions it from scratch, runs the course's tour inside
-# (the stage checker through the split layout, the VM stage included), checks the forwarded ports
+# (the stage checker through the split layout, the VM stage included) and every notebook, checks the forwarded ports
 # from the host, provisions again to show nothing changes, and destroys the VM — also on failure or
 # Ctrl-C. Prints the time of each phase. Needs root (libvirt, loop devices for the box).
 set -euo pipefail
