@@ -43,6 +43,14 @@ finish() {
     phase "vagrant destroy -f"
     vagrant destroy -f
   fi
+  # vagrant-libvirt keeps a copy of each box it has booted in libvirt's pool, one volume per box
+  # added; keep the newest of this box, remove the ones of older box builds (disk space, not state).
+  if virsh -c qemu:///system pool-info default >/dev/null 2>&1; then
+    virsh -c qemu:///system vol-list default | awk -v p="${CELERY_LAB_BOX//\//-VAGRANTSLASH-}_vagrant_box_image_" \
+      'index($1, p) == 1 {print $1}' | sort -V | head -n -1 | while read -r vol; do
+        virsh -c qemu:///system vol-delete --pool default "$vol" >/dev/null && info "removed the older box volume $vol"
+      done
+  fi
   for pidfile in "${started_daemons[@]}"; do
     [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null && info "stopped $(basename "$pidfile" .pid)"
   done

@@ -114,6 +114,9 @@ CFG
   tar -C "$work" -cf "$box.part" metadata.json Vagrantfile box.img
   mv "$box.part" "$box"
   info "$(du -h "$box" | cut -f1) $box"
+  for old in "$cache"/bookworm64-*.box; do  # boxes of earlier recipes are never used again
+    [ "$old" = "$box" ] || { rm -f "$old" "$cache/.added-$(basename "$old" .box | cut -d- -f2)"; info "removed the older $old"; }
+  done
 else
   step "Box cached: $box (recipe $recipe)"
 fi
