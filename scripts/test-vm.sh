@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # make test-vm: prove the Vagrant VM for real. Builds (or reuses) a Debian 12 box from the mirror,
 # boots it with vagrant-libvirt (QEMU), provisions it from scratch, runs the course's tour inside
-# (the stage checker through the split layout, the VM stage included) and every notebook, checks the forwarded ports
-# from the host, provisions again to show nothing changes, and destroys the VM — also on failure or
-# Ctrl-C. Prints the time of each phase. Needs root (libvirt, loop devices for the box).
+# (the stage checker through the split layout, the VM stage included) and every notebook, checks
+# the forwarded ports from the host, provisions again to show nothing changes, and destroys the VM —
+# also on failure or Ctrl-C. Prints the time of each phase. Needs root (libvirt, loop devices for the box).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(dirname "$here")"
@@ -28,8 +28,13 @@ phases=()
 t0=$SECONDS
 phase_start=$SECONDS
 current=""
+phase_row() { printf '%-46s %5d s' "$1" "$2"; }  # NAME SECONDS: one line of the Phases table
+end_phase() { # record the time of the current phase, if any
+  if [ -n "$current" ]; then phases+=("$(phase_row "$current" $((SECONDS - phase_start)))"); fi
+  current=""
+}
 phase() { # end the current phase, start the next
-  if [ -n "$current" ]; then phases+=("$(printf '%-46s %5d s' "$current" $((SECONDS - phase_start)))"); fi
+  end_phase
   current="$1"; phase_start=$SECONDS
   step "$1"
 }
@@ -54,10 +59,9 @@ finish() {
   for pidfile in "${started_daemons[@]}"; do
     [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null && info "stopped $(basename "$pidfile" .pid)"
   done
-  if [ -n "$current" ]; then phases+=("$(printf '%-46s %5d s' "$current" $((SECONDS - phase_start)))"); fi
+  end_phase
   printf '\n==> Phases\n'
-  printf '    %s\n' "${phases[@]}"
-  printf '    %-46s %5d s\n' "total" $((SECONDS - t0))
+  printf '    %s\n' "${phases[@]}" "$(phase_row total $((SECONDS - t0)))"
   if [ "$rc" = 0 ]; then printf '\ntest-vm: passed\n'; else printf '\ntest-vm: FAILED (exit %d)\n' "$rc" >&2; fi
   exit "$rc"
 }

@@ -74,9 +74,10 @@ def _systemctl(*args: str) -> str:
     if not shutil.which("systemctl"):
         raise Failed("service-down", "no systemctl on this machine")
     done = subprocess.run(["systemctl", *args], capture_output=True, text=True)
-    if not done.stdout.strip() and done.stderr.strip():  # e.g. "Failed to connect to bus": no answer at all
-        raise Failed("service-down", f"systemctl {' '.join(args)}: {done.stderr.strip().splitlines()[-1]}")
-    return done.stdout.strip()
+    out, err = done.stdout.strip(), done.stderr.strip()
+    if not out and err:  # e.g. "Failed to connect to bus": no answer at all
+        raise Failed("service-down", f"systemctl {' '.join(args)}: {err.splitlines()[-1]}")
+    return out
 
 
 @check
