@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 REDIS_VERSION := $(shell awk '!/^\#/ && $$5 == "default" { sub(/^redis-/, "", $$1); sub(/\.tar\.gz$$/, "", $$1); print $$1 }' scripts/redis-releases.txt)
 export CELERY_LAB_REDIS_PREFIX ?= $(CURDIR)/.redis/redis-$(REDIS_VERSION)
 
-.PHONY: help deps venv redis tour check bench notebook lint test test-vm lock clean
+.PHONY: help deps venv redis tour check play bless bench notebook lint test test-vm lock clean
 
 help: ## list the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -19,9 +19,11 @@ deps: ## install the build prerequisites through apt when missing (root, sudo, o
 	@bash scripts/install-build-deps.sh
 
 venv: $(BIN)/.installed ## the course's virtualenv with the pinned packages of requirements.txt
+	@echo "    $(VENV) holds the packages pinned in requirements.txt"
 
 $(BIN)/.installed: requirements.txt
-	@echo "==> venv $(VENV) with requirements.txt"
+	@bash scripts/install-build-deps.sh  # python3-venv, where this Python lacks it
+	@echo "==> venv $(VENV) with requirements.txt (a minute or two)"
 	@$(PYTHON) -m venv $(VENV)
 	@$(BIN)/pip install -q -r requirements.txt
 	@touch $@
@@ -29,11 +31,17 @@ $(BIN)/.installed: requirements.txt
 redis: deps ## build Redis from source into .redis/ (skipped when already built)
 	@bash scripts/build-redis.sh --prefix "$(CELERY_LAB_REDIS_PREFIX)"
 
-tour: deps venv redis ## run the whole course end to end: Redis, worker, client, split layout
+tour: deps venv redis ## set-up, then play lessons 02-07 as written, in real terminals
 	@$(BIN)/python scripts/tour.py
 
-check: venv ## the stage table (make check STAGE=worker-up for one stage's details)
+check: $(BIN)/.installed ## the stage table (make check STAGE=worker-up for one stage's details)
 	@$(BIN)/python scripts/check.py $(STAGE)
+
+play: deps venv redis ## play lessons as written and compare their outputs: make play LESSON=03 (or "03 05")
+	@$(BIN)/python scripts/play.py $(or $(LESSON),$(error name the lessons: make play LESSON=03))
+
+bless: deps venv redis ## rewrite lessons' shown outputs from a real run: make bless LESSON=03
+	@$(BIN)/python scripts/play.py --bless $(or $(LESSON),$(error name the lessons: make bless LESSON=03))
 
 bench: deps venv redis ## measure Celery round trips and throughput against raw Redis
 	@$(BIN)/python scripts/bench.py

@@ -132,9 +132,9 @@ def report(res: dict) -> Table:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-n", type=int, default=500, help="round trips per latency figure (default 500)")
-    parser.add_argument("--tasks", type=int, default=2000, help="tasks for the throughput figure (default 2000)")
-    parser.add_argument("--polls", type=int, default=5, help="runs of the article's polling loop (default 5)")
+    parser.add_argument("-n", type=int, default=300, help="round trips per latency figure (default 300)")
+    parser.add_argument("--tasks", type=int, default=1000, help="tasks for the throughput figure (default 1000)")
+    parser.add_argument("--polls", type=int, default=3, help="runs of the article's polling loop (default 3)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     ui.console.print(f"Measuring with n={args.n}, tasks={args.tasks}, polls={args.polls} "

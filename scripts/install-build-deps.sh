@@ -3,6 +3,7 @@
 #   build-essential pkg-config  - compiler and make for `make`
 #   tcl                         - Redis's own test suite (`make test`, ./runtest)
 #   curl ca-certificates        - fetching the release tarball
+#   tmux                        - the terminals `make tour` plays the lessons in (scripts/play.py)
 #   python3-venv                - only when this Python cannot create a venv with pip
 # Extra packages can be named as arguments (the VM adds libsystemd-dev for USE_SYSTEMD=yes).
 #
@@ -12,7 +13,7 @@ set -euo pipefail
 
 step() { printf '\n==> %s\n' "$*"; }
 
-wanted=(build-essential pkg-config tcl curl ca-certificates "$@")
+wanted=(build-essential pkg-config tcl curl ca-certificates tmux "$@")
 if ! python3 -c 'import ensurepip, venv' 2>/dev/null && [[ " ${wanted[*]} " != *" python3-venv "* ]]; then
   wanted+=(python3-venv)
 fi

@@ -3,8 +3,9 @@ import time
 
 from celery import Celery
 
-# The first argument is the name of the current module; Celery uses it to name the tasks
-# (server.add, server.sendmail). The broker carries the messages, the backend keeps the results.
+# The first argument is the app's main name. Tasks are named after the module that defines them
+# (server.add, server.sendmail); the main name stands in only when this file runs as a script.
+# The broker carries the messages, the backend keeps the results.
 app = Celery('server', backend='redis://localhost:6379/0', broker='redis://localhost:6379/0')
 
 

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
@@ -117,8 +118,8 @@ def vm_redis_config(stage: Stage, expect: dict) -> str:
 def redis_binaries(stage: Stage, names: list[str]) -> str:
     missing = [n for n in names if not os.access(paths.redis_bin(n), os.X_OK)]
     if missing:
-        raise Failed("not-built", f"missing in {paths.redis_prefix()}/bin: {', '.join(missing)}")
-    return f"{', '.join(names)} in {paths.redis_prefix()}/bin"
+        raise Failed("not-built", f"missing in {paths.show(paths.redis_prefix())}/bin: {', '.join(missing)}")
+    return f"{', '.join(names)} in {paths.show(paths.redis_prefix())}/bin"
 
 
 @check
@@ -137,12 +138,12 @@ def redis_version(stage: Stage) -> str:
 def redis_not_packaged(stage: Stage) -> str:
     binary = paths.redis_bin().resolve()
     if not binary.exists():
-        raise Failed("not-built", f"no {binary}")
+        raise Failed("not-built", f"no {paths.show(binary)}")
     owner = subprocess.run(["dpkg-query", "-S", str(binary)], capture_output=True, text=True) \
         if shutil.which("dpkg-query") else None
     if owner is not None and owner.returncode == 0:
         raise Failed("packaged", f"{binary} belongs to the package {owner.stdout.split(':')[0]}")
-    return f"{binary} belongs to no package: built here"
+    return f"{paths.show(binary)} belongs to no package: built here"
 
 
 # --- stage: redis-running --------------------------------------------------------------------
@@ -175,13 +176,13 @@ def redis_save(stage: Stage) -> str:
     try:
         r.save()
     except redis.ResponseError as e:
-        raise Failed("no-dump", f"SAVE into {folder} failed: {e}") from None
+        raise Failed("no-dump", f"SAVE into {paths.show(folder)} failed: {e}") from None
     if r.lastsave().timestamp() < before:
-        raise Failed("no-dump", f"SAVE returned but LASTSAVE did not move: nothing written to {dump}")
+        raise Failed("no-dump", f"SAVE returned but LASTSAVE did not move: nothing written to {paths.show(dump)}")
     try:
         if not dump.is_file():
-            raise Failed("no-dump", f"SAVE did not write {dump}")
-        return f"SAVE wrote {dump} ({dump.stat().st_size} bytes)"
+            raise Failed("no-dump", f"SAVE did not write {paths.show(dump)}")
+        return f"SAVE wrote {paths.show(dump)}"
     except PermissionError:  # the VM's /var/lib/redis belongs to the redis user
         return f"SAVE wrote {dump} (LASTSAVE moved; the folder is not readable by you)"
 
@@ -252,49 +253,71 @@ def redis_py_rule(stage: Stage) -> str:
 # --- stages: worker-up, client-works, split-layout --------------------------------------------
 
 
+def _replies(stage: Stage, app: str, command: str, **arguments) -> list[tuple[str, object]]:
+    """Every worker's reply to a remote-control command, one (node name, reply) per worker.
+
+    A list, not Celery's usual dict by node name: two workers started under one name (the same host,
+    no -n) would fold into one answer there, and the checker must see both."""
+    with lessonapp.lesson_app(paths.lesson_dir(stage.lesson), app) as celery_app:
+        replies = celery_app.control.broadcast(command, arguments=arguments, reply=True, timeout=1.0) or []
+        broker = celery_app.conf.broker_url
+    out = [(node, answer) for reply in replies for node, answer in reply.items()]
+    if not out:
+        raise Failed("worker-down", f"no worker answered on {broker}")
+    return out
+
+
+def _same_name(replies: list[tuple[str, object]]) -> dict[str, int]:
+    names = Counter(node for node, _ in replies)
+    return {node: n for node, n in names.items() if n > 1}
+
+
 @check
 def worker_ping(stage: Stage, app: str) -> str:
-    with lessonapp.lesson_app(paths.lesson_dir(stage.lesson), app) as celery_app:
-        replies = celery_app.control.ping(timeout=1.0)
-    if not replies:
-        raise Failed("worker-down", f"no worker answered ping on {_broker(stage, app)}")
-    return f"{len(replies)} worker(s) answered: {', '.join(sorted(n for r in replies for n in r))}"
+    replies = _replies(stage, app, "ping")
+    twins = _same_name(replies)
+    if twins:
+        node, n = next(iter(twins.items()))
+        from celery.app.defaults import _TO_NEW_KEY
+
+        confs = sorted(({_TO_NEW_KEY.get(k, k): v for k, v in conf.items()}
+                        for name, conf in _replies(stage, app, "conf", with_defaults=False) if name == node),
+                       key=lambda c: sorted((k, repr(v)) for k, v in c.items()))  # replies come in any order
+        differ = sorted(k for k in set().union(*confs) if len({repr(c.get(k)) for c in confs}) > 1
+                        and k != "include" and not k.endswith(("_url", "_backend")))
+        detail = "; ".join(f"{k}: {' / '.join(repr(c.get(k)) for c in confs)}" for k in differ)
+        raise Failed("duplicate-nodes", f"{n} workers answer as {node}"
+                     + (f", with different settings ({detail})" if detail else ", with the same settings"))
+    return f"{len(replies)} worker(s) answered: {', '.join(sorted(node for node, _ in replies))}"
 
 
 @check
 def tasks_registered(stage: Stage, app: str, tasks: list[str]) -> str:
-    with lessonapp.lesson_app(paths.lesson_dir(stage.lesson), app) as celery_app:
-        replies = celery_app.control.inspect(timeout=1.0).registered() or {}
-    if not replies:
-        raise Failed("worker-down", f"no worker answered on {_broker(stage, app)}")
-    for node, names in replies.items():
+    replies = _replies(stage, app, "registered")
+    for node, names in replies:
         missing = [t for t in tasks if t not in names]
         if missing:
             known = ", ".join(names) or "none"
             raise Failed("unregistered", f"{node} does not know {', '.join(missing)} (it has: {known})")
-    return f"{', '.join(tasks)} registered on {', '.join(replies)}"
+    return f"{', '.join(tasks)} registered on {', '.join(sorted({node for node, _ in replies}))}"
 
 
 @check
 def worker_conf(stage: Stage, app: str, expect: dict) -> str:
-    with lessonapp.lesson_app(paths.lesson_dir(stage.lesson), app) as celery_app:
-        replies = celery_app.control.inspect(timeout=1.0).conf() or {}
-    if not replies:
-        raise Failed("worker-down", f"no worker answered on {_broker(stage, app)}")
     from celery.app.defaults import _TO_OLD_KEY
 
-    for node, conf in replies.items():
+    replies = _replies(stage, app, "conf", with_defaults=False)
+    twins = _same_name(replies)
+    for node, conf in replies:
         # only what the worker's configuration sets (no defaults), under new or old names
         seen = {k: conf.get(k, conf.get(_TO_OLD_KEY.get(k, k))) for k in expect}
         wrong = {k: v for k, v in seen.items() if v != expect[k]}
+        if wrong and node in twins:
+            raise Failed("duplicate-nodes", f"{twins[node]} workers answer as {node}, and one of them runs with "
+                                            f"{wrong} instead of {expect}")
         if wrong:
             raise Failed("config-not-loaded", f"{node} has {wrong}, expected {expect}")
     return f"the worker runs with {', '.join(f'{k}={v!r}' for k, v in expect.items())}"
-
-
-def _broker(stage: Stage, app: str) -> str:
-    with lessonapp.lesson_app(paths.lesson_dir(stage.lesson), app) as celery_app:
-        return celery_app.conf.broker_url
 
 
 @check

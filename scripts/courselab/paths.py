@@ -52,6 +52,14 @@ def redis_bin(name: str = "redis-server") -> Path:
     return redis_prefix() / "bin" / name
 
 
+def show(path: Path) -> str:
+    """A path as the course's tools print it: relative to the repository when inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(REPO))
+    except ValueError:
+        return str(path)
+
+
 def redis_port() -> int:
     """The port the course's Redis listens on: 6379 unless the tour or a test picked another."""
     return int(os.environ.get("CELERY_LAB_REDIS_PORT") or DEFAULT_PORT)

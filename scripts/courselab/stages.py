@@ -42,7 +42,7 @@ class Cause:
 
     def hint_for(self, lesson: str, app: str = "server") -> str:
         """The hint with the course's actual port, prefix and version filled in."""
-        return self.hint.format(port=paths.redis_port(), prefix=paths.redis_prefix(),
+        return self.hint.format(port=paths.redis_port(), prefix=paths.show(paths.redis_prefix()),
                                 version=paths.default_redis_version(), lesson=lesson, app=app)
 
     def explain(self, lesson: str, app: str = "server") -> str:

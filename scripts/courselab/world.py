@@ -1,0 +1,88 @@
+"""The learner's world a play happens in: which path, which isolation, which terminals.
+
+Host path (no VM): the lessons type their literal commands, port 6379 included. Where the runner can
+make a private network namespace (root, or a user namespace), they get one: 6379 there is theirs
+and nothing else on the machine is touched, and the host name is celery-lab. Where it cannot, and
+6379 is free on this machine, they use this machine's loopback and say so; where 6379 is taken
+too, the play stops and says what to do. The learner's home folder is a fresh temporary one
+holding the clone as ~/celery-lab (a link to this repository).
+
+VM path: inside the course's VM the lessons use the VM's redis service on 6379; the terminals are
+the vagrant user's own, in its home folder, where provisioning linked ~/celery-lab to /vagrant.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+from . import normalize, paths
+from .terminals import TerminalError, Terminals, can_isolate, port_free
+
+
+class WorldError(RuntimeError):
+    """No world the lessons can be played in here; says why and what to do."""
+
+
+class World:
+    def __init__(self, path: str, log=print):
+        self.path = path
+        self.log = log
+        self.note = ""
+        if path == "vm":
+            self.isolation = "plain"
+            home = Path.home()
+            if not (home / "celery-lab").exists():
+                raise WorldError(f"{home}/celery-lab is missing: provisioning links it to /vagrant "
+                                 "(`vagrant provision` from the host)")
+            self.terminals = Terminals("plain", home=home, log=log)
+            self.note = "VM path: the VM's own terminals and its redis service on 6379."
+            return
+        ok, why = can_isolate()
+        if ok:
+            self.isolation = "netns"
+            self.note = (f"Host path, in a private network namespace ({why}): port 6379 there is the lessons' own, "
+                         "nothing else on this machine is touched.")
+        elif port_free(paths.DEFAULT_PORT):
+            self.isolation = "plain"
+            self.note = (f"Host path on this machine's own loopback (no private namespace here: {why}); "
+                         "port 6379 is free, so the lessons use it.")
+        else:
+            raise WorldError(
+                f"The lessons use port 6379, which is taken on this machine, and no private network namespace can be "
+                f"made here ({why}). Stop what listens on 6379 (`ss -ltnp 'sport = :6379'` shows it), or run as root, "
+                "or allow user namespaces (sysctl kernel.unprivileged_userns_clone=1) — then play again.")
+        self.terminals = Terminals(self.isolation, log=log)
+
+    def describe(self) -> str:
+        holder = self.terminals.holder
+        return self.note + (f" (namespaces held by pid {holder.pid})" if holder else "")
+
+    def checker(self) -> list[str]:
+        """The stage table, as `make check` would print it in a terminal of this world."""
+        try:
+            number = self.terminals.type("checker", ["~/celery-lab/.venv/bin/python ~/celery-lab/scripts/check.py"])
+            self.terminals.wait_done("checker", number, 120)
+            lines = self.terminals.terms["checker"].outputs().get(number, [])
+        except TerminalError as e:
+            return [f"(the stage checker could not run: {e})"]
+        return normalize.display("\n".join(lines), self.replacements()).split("\n")
+
+    def replacements(self) -> list[tuple[str, str]]:
+        """This machine's folders and name, and how the lessons show them."""
+        out = [(str(paths.REPO), normalize.DISPLAY_REPO), (str(self.terminals.home), normalize.DISPLAY_HOME)]
+        host = socket.gethostname()
+        if self.isolation == "plain" and host != normalize.DISPLAY_HOST:
+            out.append((f"@{host}", f"@{normalize.DISPLAY_HOST}"))
+        if os.path.realpath(paths.REPO) != str(paths.REPO):
+            out.append((os.path.realpath(paths.REPO), normalize.DISPLAY_REPO))
+        return out
+
+    def __enter__(self) -> World:
+        self.terminals.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for line in self.terminals.stop():
+            self.log(line)
