@@ -9,7 +9,7 @@ The last lesson's `make check` prints the stage table. Everything the tour start
 end, also on Ctrl-C or a failure; a failure names the lesson line and shows the stage table.
 
     python scripts/tour.py              lessons 02-07 (inside the course's VM: 01-07, the VM path)
-    python scripts/tour.py --from 05    start at lesson 05, from its setup blocks
+    python scripts/tour.py --from 05    start at lesson 05, from its setup blocks (--to 06: stop after 06)
 
 On the host the lessons use port 6379 inside a private network namespace where one can be made, so
 nothing on this machine is touched; docs/transcripts.md explains this and the other cases.
@@ -45,8 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     first = "01" if path == "vm" else "02"
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--from", dest="start", default=first, help=f"the first lesson (default {first})")
+    parser.add_argument("--to", dest="end", default="99", help="the last lesson (default: the last one)")
     args = parser.parse_args(argv)
-    chosen = [p for p in lessons() if p.name[:2] >= args.start and p.name[:2] >= first]
+    chosen = [p for p in lessons() if max(args.start, first) <= p.name[:2] <= args.end]
     if not chosen:
         parser.error(f"no lesson from {args.start!r}")
     # Ctrl-C always interrupts, even when started in the background by a shell that ignores SIGINT for

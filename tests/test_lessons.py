@@ -56,10 +56,9 @@ def test_lesson_shape(lesson):
     assert re.search(r"^## Verification\n(.|\n)*?```text\n", text, re.M), "Verification shows expected output"
     if lesson.name[:2] != "00":
         assert "\n## Differences from the article" in text
-    if lesson != LESSONS[-1]:
-        nxt = re.search(r"^Next: \[[^\]]+\]\(([^)]+)\)", text, re.M)
-        assert nxt, "a Next: link at the end"
-        assert (lesson / nxt[1]).resolve().is_file(), f"Next: link {nxt[1]} is broken"
+    nxt = re.search(r"^Next: \[[^\]]+\]\(([^)]+)\)", text, re.M)
+    assert nxt, "a Next: link at the end"
+    assert (lesson / nxt[1]).resolve().is_file(), f"Next: link {nxt[1]} is broken"
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.name)

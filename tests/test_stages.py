@@ -279,6 +279,16 @@ def test_split_config_fails_for_a_worker_on_the_articles_config(course, services
     assert "msgpack" in result.detail
 
 
+def test_two_workers_under_one_name_are_named_as_the_cause(course, services, worker07):
+    # lesson 07's article worker started beside the split layout's, both as celery@<host>
+    worker(services, paths.lesson_dir("07-split-layout/article"), "app")
+    result = run_check(course, "split-worker-ping")
+    assert_fails_with(result, course, "duplicate-nodes")
+    assert "2 workers answer as celery@" in result.detail
+    assert "accept_content: ['json'] / ['json', 'msgpack']" in result.detail  # which one is the stranger
+    assert "Stop the one you don't need" in result.hint
+
+
 def test_split_tasks_fail_when_app_py_lacks_include(course, services, redis_server, tmp_path):
     copy = lesson_copy(tmp_path, "07")
     (copy / "app.py").write_text((copy / "app.py").read_text().replace("Celery('app', include=['server'])",

@@ -1,47 +1,17 @@
-"""The tour, for real: every stage reached, another port when the wanted one is taken, nothing left running."""
+"""`make tour`: lessons played in order in the same terminals, stopped on Ctrl-C, clear on failure."""
 
 from __future__ import annotations
 
 import os
 import re
-import socket
+import shutil
+import signal
 import subprocess
 import sys
+import time
 
 from conftest import REPO
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # a zombie is not running; only its parent can reap it
-    with open(f"/proc/{pid}/stat") as f:
-        return f.read().split(") ")[1][0] != "Z"
-
-
-def test_tour_reaches_every_stage_on_another_port_and_stops_everything():
-    with socket.socket() as taken:  # someone else's server on the port the tour wants
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        wanted = taken.getsockname()[1]
-        env = {**os.environ, "CELERY_LAB_TOUR_PORT": str(wanted), "COLUMNS": "200"}
-        for var in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "CELERY_LAB_REDIS_PORT"):
-            env.pop(var, None)
-        proc = subprocess.run([sys.executable, "scripts/tour.py"], cwd=REPO, env=env, capture_output=True,
-                              text=True, timeout=600)
-    out = proc.stdout
-    assert proc.returncode == 0, out[-3000:] + proc.stderr[-3000:]
-    assert f"Port {wanted} is already taken" in out
-    assert "6/6 reached" in out and "Every stage reached." in out
-    assert "task done: Send Successful!" in out
-    # the article's client, bug and all, prints 8 twice
-    article = out[out.index("python article_client.py"):]
-    assert article.count("task done: 8") >= 2
-    stopped = [int(p) for p in re.findall(r"^stopping .* \(pid (\d+)\)$", out, re.M)]
-    assert len(stopped) == 3, "redis-server and two workers"
-    assert not [p for p in stopped if pid_alive(p)], "the tour left processes running"
+from test_transcripts import assert_nothing_left
 
 
 def tour_env(**extra) -> dict:
@@ -51,19 +21,28 @@ def tour_env(**extra) -> dict:
     return env
 
 
-def test_ctrl_c_stops_everything_the_tour_started():
-    import signal
-    import time
+def test_lessons_follow_each_other_without_their_setup_blocks():
+    # lesson 04 starts from its setup block (Redis); lesson 05 carries on with what 04 left running
+    proc = subprocess.run([sys.executable, "scripts/tour.py", "--from", "04", "--to", "05"], cwd=REPO,
+                          env=tour_env(), capture_output=True, text=True, timeout=300)
+    out = proc.stdout
+    assert proc.returncode == 0, out[-4000:]
+    assert "Every lesson played as written." in out
+    assert out.count("$ redis-server redis.conf") == 1, "lesson 05's setup block is skipped in a tour"
+    assert "Stage worker-up reached." in out
+    assert_nothing_left(out)
 
-    proc = subprocess.Popen([sys.executable, "scripts/tour.py"], cwd=REPO, env=tour_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+
+def test_ctrl_c_stops_everything_the_tour_started():
+    proc = subprocess.Popen([sys.executable, "scripts/tour.py", "--from", "05"], cwd=REPO, env=tour_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     seen = []
     try:
-        for line in proc.stdout:  # until lesson 05's worker is up
+        for line in proc.stdout:  # until lesson 05's worker is being started
             seen.append(line)
-            if "celery -A server worker --loglevel=info   # pid" in line:
+            if "$ celery -A server worker --loglevel=info" in line:
                 break
-        time.sleep(0.5)
+        time.sleep(1)
         proc.send_signal(signal.SIGINT)
         rest, _ = proc.communicate(timeout=120)
     finally:
@@ -72,15 +51,21 @@ def test_ctrl_c_stops_everything_the_tour_started():
     out = "".join(seen) + rest
     assert proc.returncode == 130, out[-2000:]
     assert "Interrupted." in out
-    stopped = [int(p) for p in re.findall(r"^stopping .* \(pid (\d+)\)$", out, re.M)]
-    assert len(stopped) == 2, "redis-server and lesson 05's worker"
-    assert not [p for p in stopped if pid_alive(p)]
+    assert_nothing_left(out)
 
 
-def test_a_failed_stage_stops_the_tour_with_its_hint(tmp_path):
-    env = tour_env(CELERY_LAB_REDIS_PREFIX=str(tmp_path / "nothing-here"))
-    proc = subprocess.run([sys.executable, "scripts/tour.py"], cwd=REPO, env=env, capture_output=True, text=True,
-                          timeout=120)
-    assert proc.returncode == 1
-    out = " ".join(proc.stdout.split())
-    assert "There is no Redis under" in out and "make redis" in out
+def test_a_failed_lesson_stops_the_tour_with_the_stage_table(tmp_path):
+    # a learner who skipped lesson 02: a clone with no Redis built in it
+    clone = tmp_path / "celery-lab"
+    shutil.copytree(REPO, clone, symlinks=True, ignore=shutil.ignore_patterns(".git", ".redis", ".run", ".venv"))
+    (clone / ".venv").symlink_to(REPO / ".venv")
+    proc = subprocess.run([sys.executable, "scripts/tour.py", "--from", "03"], cwd=clone, env=tour_env(),
+                          capture_output=True, text=True, timeout=300)
+    out = proc.stdout
+    assert proc.returncode == 1, out[-3000:]
+    assert "lessons/03-run-redis/README.md:" in out and "exited with status 127" in out
+    assert "redis-server: command not found" in out
+    table = out[out.index("Where the course stands"):]
+    assert re.search(r"│ 2 │ Redis built from source +│ 02-build-redis +│ +✗", table), table
+    assert "There is no Redis under .redis/redis-7.0.15/bin" in table
+    assert_nothing_left(out)

@@ -50,3 +50,105 @@ def test_redis_locations_follow_the_build_scripts_variables(monkeypatch):
     monkeypatch.setenv("CELERY_LAB_REDIS_PREFIX", "/usr/local")
     assert paths.redis_workdir() == Path("/var/cache/celery-lab/redis")
     assert paths.redis_bin("redis-cli") == Path("/usr/local/bin/redis-cli")
+
+
+# --- the transcript runner's pure parts: reading lesson text, normalising output ------------------
+
+LESSON_TEXT = '''# x
+
+```bash term=main path=host
+cd ~/celery-lab   # a trailing comment is typed
+# a whole-line comment is not
+./runtest --single a \\
+  --single b
+```
+
+```text term=main excerpt
+PONG
+```
+
+```keys term=redis
+Ctrl-C
+```
+
+```bash play=no why="needs the internet"
+curl https://example.com
+```
+
+```python file=server.py
+print(1)
+```
+'''
+
+
+def test_lesson_blocks_and_their_kinds():
+    from courselab.lessontext import blocks
+
+    found = blocks(LESSON_TEXT, "99-x")
+    assert [b.kind for b in found] == ["command", "output", "keys", "static", "file"]
+    command, output, keys = found[:3]
+    assert command.line == 3 and command.where == "lessons/99-x/README.md:3"
+    assert command.commands() == [["cd ~/celery-lab   # a trailing comment is typed"],
+                                  ["./runtest --single a \\", "  --single b"]]
+    assert command.on("host") and not command.on("vm") and output.on("vm")
+    assert output.excerpt and output.lines() == ["PONG"]
+    assert keys.key() == "C-c"
+
+
+def test_lesson_text_errors_name_the_line():
+    import pytest
+    from courselab.lessontext import LessonTextError, blocks
+
+    for bad, message in [("```bash play=no\nx\n```\n", "says why"),
+                         ("```bash term=main path=mars\nx\n```\n", "path=mars"),
+                         ("```keys term=main\nCtrl-Z\n```\n", "Ctrl-Z"),
+                         ("```keys\nCtrl-C\n```\n", "names its terminal"),
+                         ("```bash term=main\nmake \\\n```\n", "backslash")]:
+        with pytest.raises(LessonTextError, match=message) as error:
+            blocks("# t\n\n" + bad, "99-x")
+        assert "lessons/99-x/README.md:3" in str(error.value)
+
+
+def test_rewrite_replaces_only_the_named_blocks():
+    from courselab.lessontext import rewrite
+
+    text = rewrite(LESSON_TEXT, {10: "PONG\nPONG\n"})
+    assert "```text term=main excerpt\nPONG\nPONG\n```" in text
+    assert text.replace("PONG\nPONG\n", "PONG\n") == LESSON_TEXT
+
+
+def test_masks_hide_what_changes_between_runs():
+    from courselab.normalize import mask_line
+
+    assert mask_line("12:M 25 Nov 2026 18:33:48.773 * Ready to accept connections") == \
+        mask_line("4711:M 01 Jan 2027 00:00:00.001 * Ready to accept connections")
+    assert mask_line("[2026-11-25 18:48:45,316: INFO/MainProcess] Task server.add[6e73db12-6574-42bb-8cbb-27e5f337dd86]"
+                     " received") == "[<time>: INFO/MainProcess] Task server.add[<id>] received"
+    assert mask_line("app: server:0x7fa861514250 succeeded in 0.0061374889996841375s") == \
+        "app: server:0x<addr> succeeded in <fraction>s"
+    assert mask_line("┏━━━━┳━━━┓") == "┏━┳━┓" and mask_line("│ a   │ b │") == "│ a │ b │"
+    assert mask_line("task done: 8") == "task done: 8"  # what a lesson shows stays compared
+    assert mask_line("1.0× PING 0.16 ms", numbers=True) == "<n>× PING <n> ms"
+
+
+def test_excerpts_and_running_output():
+    from courselab.normalize import bless_excerpt, excerpt_end, matches, prefix_length
+
+    real = ["noise", "12:M 25 Nov 2026 18:33:48.773 * Ready to accept connections", "more"]
+    shown = ["99:M 24 Nov 2026 10:00:00.000 * Ready to accept connections"]
+    assert matches(shown, real, excerpt=True) and not matches(shown, real, excerpt=False)
+    assert not matches(["Ready to accept connections"], real, excerpt=True)  # whole lines, not substrings
+    assert excerpt_end(shown, real) == 2 and excerpt_end(["never"], real) is None
+    assert prefix_length(["a", "b"], ["", "a", "b", "c"]) == 3 and prefix_length(["a", "c"], ["a", "b"]) is None
+    assert bless_excerpt(shown, real) == [real[1]]
+    assert bless_excerpt(["12:M 25 Nov 2026 18:33:48.773 * Ready to accept connexions"], real) == [real[1]]
+    assert bless_excerpt(["something else entirely"], real) is None
+
+
+def test_display_shows_the_learners_folders():
+    from courselab.normalize import display
+
+    text = display("/work/main/lessons and /tmp/p/home/redis-src on celery@box",
+                   [("/work/main", "/home/learner/celery-lab"), ("/tmp/p/home", "/home/learner"),
+                    ("@box", "@celery-lab")])
+    assert text == "/home/learner/celery-lab/lessons and /home/learner/redis-src on celery@celery-lab"

@@ -40,6 +40,8 @@ class World:
             self.note = "VM path: the VM's own terminals and its redis service on 6379."
             return
         ok, why = can_isolate()
+        if os.environ.get("CELERY_LAB_PLAY_ISOLATION") == "plain":  # the tests' way to see the other case
+            ok, why = False, "CELERY_LAB_PLAY_ISOLATION=plain"
         if ok:
             self.isolation = "netns"
             self.note = (f"Host path, in a private network namespace ({why}): port 6379 there is the lessons' own, "

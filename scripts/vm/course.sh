@@ -16,6 +16,14 @@ export CELERY_LAB_REDIS_PREFIX=/usr/local
 export REDIS_WORKDIR=/var/cache/celery-lab/redis
 ENV
 
+step "~/celery-lab -> /vagrant (the lessons cd there, on both paths)"
+if [ "$(readlink /home/vagrant/celery-lab 2>/dev/null)" = "$repo" ]; then
+  info "unchanged: /home/vagrant/celery-lab"
+else
+  runuser -u vagrant -- ln -sfn "$repo" /home/vagrant/celery-lab
+  info "linked: /home/vagrant/celery-lab -> $repo"; changed
+fi
+
 step "The course's venv (make venv, as vagrant)"
 stamp="$repo/.venv/bin/.installed"
 if [ -f "$stamp" ] && [ "$stamp" -nt "$repo/requirements.txt" ]; then

@@ -1,0 +1,175 @@
+"""The lessons as a learner types them: every lesson played from its README, in real terminals.
+
+Each lesson is played on its own (its setup blocks bring up what earlier lessons leave running) in
+fresh private namespaces, so each gets a fresh Redis on 6379. Then the runner is shown to fail: a
+changed command, a changed output and a missing stop are each caught, naming the README line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+from courselab import lessontext, paths
+from courselab.transcript import lessons
+
+LESSONS = lessons()
+
+
+def play(*args: str, env: dict | None = None, timeout: float = 900) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COLUMNS": "200", **(env or {})}
+    for var in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "CELERY_LAB_REDIS_PORT"):
+        env.pop(var, None)
+    return subprocess.run([sys.executable, "scripts/play.py", *args], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def holders(out: str) -> list[int]:
+    return [int(p) for p in re.findall(r"namespaces held by pid (\d+)", out)]
+
+
+def gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][0]
+    except FileNotFoundError:
+        return True
+    return state == "Z"
+
+
+def assert_nothing_left(out: str) -> None:
+    """The namespaces' first process is gone: the kernel has ended every process inside with it."""
+    pids = holders(out)
+    assert pids, out[-2000:]
+    assert all(gone(p) for p in pids), f"namespaces still held: {pids}"
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.name)
+def test_lesson_plays_as_written(lesson):
+    proc = play(lesson.name[:2])
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-6000:]
+    assert f"✓ {lesson.name}: played as written" in out
+    assert_nothing_left(out)
+
+
+# --- the runner catches what drifts -------------------------------------------------------------
+
+LESSON_03 = paths.lesson_dir("03")
+
+
+def edited_03(tmp_path: Path, old: str, new: str) -> Path:
+    text = (LESSON_03 / "README.md").read_text()
+    assert old in text
+    readme = tmp_path / "README.md"
+    readme.write_text(text.replace(old, new, 1))
+    return readme
+
+
+def line_of(text: str, needle: str) -> int:
+    return text[: text.index(needle)].count("\n") + 1
+
+
+def test_a_changed_command_is_caught(tmp_path):
+    readme = edited_03(tmp_path, "redis-cli set a 123\nredis-cli get a\n", "redis-cli set a 123\nredis-cli get b\n")
+    proc = play("--readme", str(readme), "03")
+    out = proc.stdout
+    assert proc.returncode == 1, out[-3000:]
+    # the output block after the changed command names its line, and the diff shows what really came
+    shown = line_of(readme.read_text(), 'PONG\nOK\n"123"') - 1
+    assert f"lessons/03-run-redis/README.md:{shown}: the lesson shows what terminal main printed" in out
+    assert '-"123"' in out and "+(nil)" in out
+    assert_nothing_left(out)
+
+
+def test_a_changed_output_is_caught(tmp_path):
+    readme = edited_03(tmp_path, 'PONG\nOK\n"123"\n', 'PONG\nOK\n"124"\n')
+    proc = play("--readme", str(readme), "03")
+    out = proc.stdout
+    assert proc.returncode == 1, out[-3000:]
+    assert '-"124"' in out and '+"123"' in out
+    assert_nothing_left(out)
+
+
+def test_a_missing_stop_is_caught(tmp_path):
+    # section 4 without its Ctrl-C (and the shutdown log it shows): the server still runs when the
+    # lesson starts it again
+    text = (LESSON_03 / "README.md").read_text()
+    start = text.index("```keys term=redis path=host\nCtrl-C")
+    end = text.index("```\n", text.index("```text term=redis path=host excerpt", start) + 3) + 4
+    readme = edited_03(tmp_path, text[start:end], "")
+    proc = play("--readme", str(readme), "03")
+    out = proc.stdout
+    assert proc.returncode == 1, out[-3000:]
+    assert "terminal redis still runs `redis-server redis.conf`" in out and "press Ctrl-C in it" in out
+    assert_nothing_left(out)
+
+
+def test_a_lesson_that_leaves_something_running_is_caught(tmp_path):
+    # a second server started at the end and never stopped: lesson 04 does not expect it
+    readme = edited_03(tmp_path, "## Verification", "```bash term=extra ready=\"Ready to accept\"\n"
+                       "redis-server --port 6390 --save ''\n```\n\n## Verification")
+    proc = play("--readme", str(readme), "03")
+    out = proc.stdout
+    assert proc.returncode == 1, out[-3000:]
+    assert "ends with `redis-server --port 6390 --save ''` still running in terminal extra" in out
+    assert "lesson 04 expects" in out
+    assert_nothing_left(out)
+
+
+def test_a_taken_6379_does_not_disturb_the_lessons():
+    import socket
+
+    with socket.socket() as taken:
+        try:
+            taken.bind(("127.0.0.1", paths.DEFAULT_PORT))
+        except OSError:
+            pytest.skip("6379 is already taken on this machine, which is just as good")
+        taken.listen()
+        proc = play("03")
+        out = proc.stdout
+        assert proc.returncode == 0, out[-3000:]
+        assert "private network namespace" in out
+        # and without a namespace, the runner refuses clearly instead of touching this machine's 6379
+        refused = play("03", env={"CELERY_LAB_PLAY_ISOLATION": "plain"})
+    assert refused.returncode == 1
+    assert "The lessons use port 6379, which is taken on this machine" in refused.stdout
+
+
+# --- the lesson text itself -------------------------------------------------------------------------
+
+
+def all_blocks() -> list[lessontext.Block]:
+    return [b for lesson in LESSONS for b in lessontext.read(lesson)]
+
+
+def test_every_shell_block_is_played_or_says_why():
+    for block in all_blocks():
+        if block.lang in lessontext.SHELLS:
+            assert block.kind == "command" or block.attrs.get("why"), f"{block.where}: no term= and no why="
+        if block.lang == "text":
+            assert block.kind == "output", f"{block.where}: an output block names its terminal (term=...)"
+
+
+def test_setup_blocks_repeat_the_block_that_first_started_it():
+    """A lesson's setup block is what an earlier lesson typed to start the same thing (so it works)."""
+    blocks = all_blocks()
+    started = [b for b in blocks if b.kind == "command" and not b.setup and "ready" in b.attrs]
+    for block in (b for b in blocks if b.setup):
+        earlier = [b for b in started if b.lesson < block.lesson and b.term == block.term
+                   and b.commands()[-1] == block.commands()[-1] and b.path in (None, block.path)]
+        assert earlier, f"{block.where}: no earlier lesson starts `{block.commands()[-1]}` in terminal {block.term}"
+
+
+def test_lesson_02_runs_the_build_scripts_test_subset():
+    script = (REPO / "scripts/build-redis.sh").read_text()
+    subset = re.search(r"FAST_TESTS=\(([^)]*)\)", script)[1].split()
+    clients = re.search(r"TEST_CLIENTS=(\d+)", script)[1]
+    runtest = next(b for b in lessontext.read(paths.lesson_dir("02")) if "./runtest" in b.body)
+    words = " ".join(runtest.commands()[0]).replace("\\", " ").split()
+    assert words[words.index("--clients") + 1] == clients
+    assert [words[i + 1] for i, w in enumerate(words) if w == "--single"] == subset
