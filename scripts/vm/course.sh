@@ -16,7 +16,7 @@ export CELERY_LAB_REDIS_PREFIX=/usr/local
 export REDIS_WORKDIR=/var/cache/celery-lab/redis
 ENV
 
-step "~/celery-lab -> /vagrant (the lessons cd there, on both paths)"
+step "/home/vagrant/celery-lab -> /vagrant (the lessons cd to ~/celery-lab, on both paths)"
 if [ "$(readlink /home/vagrant/celery-lab 2>/dev/null)" = "$repo" ]; then
   info "unchanged: /home/vagrant/celery-lab"
 else
