@@ -23,7 +23,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -222,7 +221,8 @@ class Terminals:
                                          environment={"LAB_STATUS": str(status), "LAB_TERM": name})
         term = Terminal(name, window.active_pane, status)
         self.terms[name] = term
-        _wait(lambda: term.finished(0) is not None, 20, f"terminal {name} did not start its shell")
+        if not poll(lambda: term.finished(0) is not None, 20):
+            raise TerminalError(f"terminal {name} did not start its shell")
         term.mark = (1, 0)
         return term
 
@@ -234,7 +234,7 @@ class Terminals:
                 continue
             for _ in range(2):
                 term.pane.send_keys("C-c", enter=False)
-                if _poll(lambda t=term: t.finished(t.running.number) is not None, 20):
+                if poll(lambda t=term: t.finished(t.running.number) is not None, 20):
                     break
             stopped.append(f"stopped `{term.running.command}` in terminal {term.name} (Ctrl-C)")
             term.running = None
@@ -252,14 +252,6 @@ class Terminals:
             stopped.extend(_stop_descendants())
         shutil.rmtree(self.tmp, ignore_errors=True)
         return stopped
-
-    def __enter__(self) -> Terminals:
-        self.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        for line in self.stop():
-            self.log(line)
 
     # --- what the learner does -------------------------------------------------------------------
 
@@ -279,7 +271,7 @@ class Terminals:
 
     def wait_done(self, name: str, number: int, timeout: float) -> tuple[int, str]:
         term = self.terms[name]
-        done = _poll(lambda: term.finished(number), timeout)
+        done = poll(lambda: term.finished(number), timeout)
         if done is None:
             raise TerminalError(f"`{term.running.command if term.running else '?'}` in terminal {name} did not "
                                 f"finish in {timeout:.0f} s")
@@ -295,7 +287,7 @@ class Terminals:
                 return "exited"
             return "ready" if any(regex.search(line) for line in term.outputs().get(number, [])) else None
 
-        state = _poll(ready, timeout)
+        state = poll(ready, timeout)
         if state == "exited":
             status = term.finished(number)[0]
             term.running = None
@@ -313,7 +305,7 @@ class Terminals:
             raise TerminalError(f"nothing runs in terminal {name}: pressing {key} there stops nothing")
         number = term.running.number
         term.pane.send_keys(key, enter=False)
-        done = _poll(lambda: term.finished(number), timeout)
+        done = poll(lambda: term.finished(number), timeout)
         if done is None:
             raise TerminalError(f"`{term.running.command}` in terminal {name} did not stop within {timeout:.0f} s "
                                 f"of {key}")
@@ -339,15 +331,6 @@ def can_isolate() -> tuple[bool, str]:
     return True, "root" if os.geteuid() == 0 else "a user namespace"
 
 
-def port_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def _user() -> str:
     import pwd
 
@@ -360,20 +343,14 @@ def _quote(argv: list[str]) -> str:
     return " ".join(shlex.quote(a) for a in argv)
 
 
-def _poll(fn, timeout: float, interval: float = 0.1):
+def poll(fn, timeout: float, interval: float = 0.1):
+    """Call fn until it returns something true, or the time is up; its last value."""
     deadline = time.monotonic() + timeout
     while True:
         value = fn()
-        if value:
+        if value or time.monotonic() > deadline:
             return value
-        if time.monotonic() > deadline:
-            return None
         time.sleep(interval)
-
-
-def _wait(fn, timeout: float, message: str) -> None:
-    if not _poll(fn, timeout):
-        raise TerminalError(message)
 
 
 _LIBC = ctypes.CDLL(None, use_errno=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import lessontext, normalize, paths
 from .lessontext import Block
-from .terminals import TerminalError, Terminals
+from .terminals import TerminalError, Terminals, poll
 
 COMMAND_TIMEOUT = 600.0  # a command that finishes (make -j2 of Redis inside a slow VM is the longest)
 READY_TIMEOUT = 90.0  # a command that keeps running, until its `ready` line
@@ -139,7 +139,7 @@ class Player:
                 state.update(lines=lines, end=ends[-1] if n is None else ends[n])
                 return n is not None
 
-            ok = _poll(arrived, float(block.attrs.get("timeout", OUTPUT_TIMEOUT)))
+            ok = poll(arrived, float(block.attrs.get("timeout", OUTPUT_TIMEOUT)))
             lines, end = state["lines"], state["end"]
         else:
             if running:  # bless: wait until the running command has been quiet for a moment
@@ -153,7 +153,8 @@ class Player:
             new = normalize.bless_excerpt(shown, lines, numbers) if block.excerpt and "".join(shown).strip() else lines
             if new is None:
                 raise PlayError(f"{block.where}: cannot regenerate this excerpt: some of its lines have no "
-                                f"counterpart in the real output any more.\n{normalize.diff(shown, lines, block.where)}")
+                                "counterpart in the real output any more.\n"
+                                + normalize.diff(shown, lines, block.where))
             body = "\n".join(line.rstrip() for line in new)
             if body + "\n" != block.body:
                 result.blessed[block.line] = body + "\n"
@@ -181,15 +182,6 @@ class Player:
             if name not in have:
                 raise PlayError(f"lessons/{lesson.name}/README.md: {then} `{command}` to be running in terminal {name} "
                                 f"(its setup block), but this lesson leaves nothing running there.")
-
-
-def _poll(fn, timeout: float, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fn()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
 
 
 def _quiet(read, quiet_for: float, timeout: float) -> None:

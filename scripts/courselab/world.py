@@ -18,7 +18,8 @@ import socket
 from pathlib import Path
 
 from . import normalize, paths
-from .terminals import TerminalError, Terminals, can_isolate, port_free
+from .services import port_free
+from .terminals import TerminalError, Terminals, can_isolate
 
 
 class WorldError(RuntimeError):
