@@ -5,6 +5,8 @@
     python scripts/play.py --sequence 02 03 ...   in order, one lesson after the other, as a learner does
     python scripts/play.py --bless 06       rewrite lesson 06's shown outputs from a real run
     python scripts/play.py --path vm 03     the VM path (inside the course's VM; the default there)
+    python scripts/play.py --adopt DIR 01 02 take the shown outputs from DIR/lessons/*/README.md, copies
+                                             blessed elsewhere (BLESS=1 make test-vm does this)
 
 Exit status 0 when every lesson played as written; 1 when one did not (the message names the README
 line and shows the difference); 2 for bad arguments. docs/transcripts.md explains the block syntax,
@@ -19,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from courselab import paths, ui
+from courselab import lessontext, paths, ui
 from courselab.transcript import Player, PlayError, lessons
 from courselab.world import World, WorldError
 
@@ -46,6 +48,21 @@ def resolve(names: list[str]) -> list[Path]:
     return out
 
 
+def adopt(folder: Path, chosen: list[Path]) -> int:
+    for lesson in chosen:
+        readme = lesson / "README.md"
+        blessed = (folder / "lessons" / lesson.name / "README.md").read_text()
+        try:
+            new = lessontext.adopt_outputs(readme.read_text(), blessed, lesson.name)
+        except lessontext.LessonTextError as e:
+            console.print(str(e), style="red", markup=False)
+            return 1
+        changed = new != readme.read_text()
+        readme.write_text(new)
+        console.print(f"{lesson.name}: {'outputs taken from ' + str(folder) if changed else 'no output changed'}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("lessons", nargs="+", help="lesson numbers or folder names")
@@ -53,8 +70,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bless", action="store_true", help="rewrite the shown outputs from this run")
     parser.add_argument("--path", choices=["host", "vm"], default="vm" if paths.system_redis() else "host")
     parser.add_argument("--readme", type=Path, help="play this file as the (single) lesson's README")
+    parser.add_argument("--adopt", type=Path, metavar="DIR", help="take the outputs blessed in DIR, play nothing")
     args = parser.parse_args(argv)
     chosen = resolve(args.lessons)
+    if args.adopt:
+        return adopt(args.adopt, chosen)
     if args.readme and len(chosen) != 1:
         parser.error("--readme goes with exactly one lesson")
     signal.signal(signal.SIGINT, signal.default_int_handler)

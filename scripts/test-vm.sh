@@ -6,8 +6,8 @@
 # show nothing changes, and destroys the VM — also on failure or Ctrl-C. Prints the time of each
 # phase. Needs root (libvirt, loop devices for the box).
 #
-# BLESS=1 make test-vm: the lessons are played with --bless inside the VM instead, and their
-# rewritten READMEs are copied back into this checkout (review them with git diff).
+# BLESS=1 make test-vm: the lessons are first played with --bless inside the VM, the outputs of their
+# VM blocks (path=vm) taken into this checkout (review them with git diff), and then played as usual.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(dirname "$here")"
@@ -40,6 +40,13 @@ phase() { # end the current phase, start the next
   end_phase
   current="$1"; phase_start=$SECONDS
   step "$1"
+}
+
+no_leftovers() { # after $1: no redis-server, celery or tmux process of the vagrant user may be left
+  local left
+  left="$(vagrant ssh -c 'ps -u vagrant -o pid=,args=' 2>/dev/null | tr -d '\r' | grep -E 'redis-server |/bin/celery |tmux' || true)"
+  [ -z "$left" ] || die "$1 left processes running in the VM: $left"
+  info "nothing left running by $1"
 }
 
 started_daemons=()
@@ -110,25 +117,29 @@ vm_up=1
 vagrant up --provider=libvirt 2>&1 | tee "$state/up.log"
 
 if [ "${BLESS:-0}" = 1 ]; then
+  [ -x .venv/bin/python ] || die "BLESS=1 takes the blessed outputs in with the course's venv on this host: make venv"
   phase "Inside the VM: lessons 01-07 played with --bless"
   vagrant ssh -c 'cd ~/celery-lab && make venv redis && .venv/bin/python scripts/play.py --bless --sequence 01 02 03 04 05 06 07' \
     2>&1 | tee "$state/tour.log"
   grep -q "07-split-layout: played as written" "$state/tour.log" || die "the lessons did not all play inside the VM"
-  vagrant ssh -c 'cd /vagrant && tar -c lessons/*/README.md | base64' 2>/dev/null | tr -d '\r' | base64 -d | tar -x -C "$repo"
-  info "copied the blessed lessons back: review them with git diff lessons/"
-else
-  phase "Inside the VM: make tour (lessons 01-07 as written)"
-  vagrant ssh -c 'cd ~/celery-lab && make tour' 2>&1 | tee "$state/tour.log"
-  grep -q "Every lesson played as written." "$state/tour.log" || die "the lessons did not play as written inside the VM"
+  rm -rf "$state/blessed" && mkdir -p "$state/blessed"
+  vagrant ssh -c 'cd /vagrant && tar -c lessons/*/README.md | base64' 2>/dev/null | tr -d '\r' | base64 -d \
+    | tar -x -C "$state/blessed"
+  # only the outputs come back: what changed here meanwhile (prose, blocks) stays
+  .venv/bin/python scripts/play.py --adopt "$state/blessed" 01 02 03 04 05 06 07
+  info "took the VM's blessed outputs into lessons/: review them with git diff lessons/"
+  vagrant rsync >/dev/null  # and played again below, as written now, to show they hold
 fi
+phase "Inside the VM: make tour (lessons 01-07 as written)"
+vagrant ssh -c 'cd ~/celery-lab && make tour' 2>&1 | tee "$state/tour.log"
+grep -q "Every lesson played as written." "$state/tour.log" || die "the lessons did not play as written inside the VM"
 grep -q "Stage lab-vm reached." "$state/tour.log" || die "the VM stage (lab-vm) was not reached inside the VM"
+no_leftovers "the lessons"
 
 phase "Inside the VM: every notebook (nbmake)"
 vagrant ssh -c 'cd /vagrant && .venv/bin/pytest -p no:cacheprovider notebooks' 2>&1 | tee "$state/notebooks.log"
 # The notebooks stop what they start: no redis-server or celery of the vagrant user may be left.
-left="$(vagrant ssh -c 'ps -u vagrant -o pid=,args=' 2>/dev/null | tr -d '\r' | grep -E 'redis-server |/bin/celery ' || true)"
-[ -z "$left" ] || die "the notebooks left processes running in the VM: $left"
-info "no redis-server or celery process left by the notebooks"
+no_leftovers "the notebooks"
 
 phase "From the host: the forwarded JupyterLab port"
 token="$(vagrant ssh -c 'cat ~/.celery-lab-jupyter-token' 2>/dev/null | tr -d '\r\n')"

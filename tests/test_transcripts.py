@@ -111,12 +111,14 @@ def test_a_missing_stop_is_caught(tmp_path):
 
 def test_a_lesson_that_leaves_something_running_is_caught(tmp_path):
     # a second server started at the end and never stopped: lesson 04 does not expect it
-    readme = edited_03(tmp_path, "## Verification", "```bash term=extra ready=\"Ready to accept\"\n"
-                       "redis-server --port 6390 --save ''\n```\n\n## Verification")
+    extra = "~/celery-lab/.redis/redis-7.0.15/bin/redis-server --port 6390 --save ''"
+    readme = edited_03(tmp_path, "## Verification",
+                       f"```bash term=extra ready=\"Ready to accept\"\n{extra}\n```\n\n## Verification")
     proc = play("--readme", str(readme), "03")
     out = proc.stdout
     assert proc.returncode == 1, out[-3000:]
-    assert "ends with `redis-server --port 6390 --save ''` still running in terminal extra" in out
+    assert "ends with `~/celery-lab/.redis/redis-7.0.15/bin/redis-server --port 6390 --save ''` still running in " \
+        "terminal extra" in out
     assert "lesson 04 expects" in out
     assert_nothing_left(out)
 
@@ -173,3 +175,16 @@ def test_lesson_02_runs_the_build_scripts_test_subset():
     words = " ".join(runtest.commands()[0]).replace("\\", " ").split()
     assert words[words.index("--clients") + 1] == clients
     assert [words[i + 1] for i, w in enumerate(words) if w == "--single"] == subset
+
+
+def test_without_a_namespace_the_lessons_use_this_machines_free_6379_and_stop_all_of_it():
+    from courselab.services import port_free
+
+    if not port_free(paths.DEFAULT_PORT):
+        pytest.skip("6379 is taken on this machine: the case above")
+    proc = play("04", env={"CELERY_LAB_PLAY_ISOLATION": "plain"})
+    out = proc.stdout
+    assert proc.returncode == 0, out[-3000:]
+    assert "on this machine's own loopback" in out and "port 6379 is free" in out
+    assert "stopped `redis-server redis.conf` in terminal redis (Ctrl-C)" in out
+    assert port_free(paths.DEFAULT_PORT), "the lesson's redis-server still listens"

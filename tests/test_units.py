@@ -152,3 +152,17 @@ def test_display_shows_the_learners_folders():
                    [("/work/main", "/home/learner/celery-lab"), ("/tmp/p/home", "/home/learner"),
                     ("@box", "@celery-lab")])
     assert text == "/home/learner/celery-lab/lessons and /home/learner/redis-src on celery@celery-lab"
+
+
+def test_outputs_blessed_elsewhere_are_adopted_block_by_block():
+    import pytest
+    from courselab.lessontext import LessonTextError, adopt_outputs
+
+    blessed = LESSON_TEXT.replace("PONG\n", "PONG from the VM\n").replace("# x", "# x, other prose")
+    assert adopt_outputs(LESSON_TEXT, blessed, "99-x") == LESSON_TEXT  # a block of both paths stays the host's
+    text = LESSON_TEXT.replace("```text term=main excerpt", "```text term=main excerpt path=vm")
+    adopted = adopt_outputs(text, blessed.replace("```text term=main excerpt", "```text term=main excerpt path=vm"),
+                            "99-x")
+    assert "PONG from the VM" in adopted and adopted.startswith("# x\n")  # outputs theirs, prose ours
+    with pytest.raises(LessonTextError, match="other blocks"):
+        adopt_outputs(LESSON_TEXT, blessed.replace("```keys term=redis", "```keys term=worker"), "99-x")

@@ -166,3 +166,16 @@ def rewrite(text: str, replacements: dict[int, str]) -> str:
             last = m.end("body")
     out.append(text[last:])
     return "".join(out)
+
+
+def adopt_outputs(text: str, blessed: str, lesson: str, path: str = "vm") -> str:
+    """`text` with the bodies of its `path=` output blocks taken from `blessed`, a copy of the same README
+    blessed on that path (inside the VM). Blocks shown on both paths keep the host's run, which is
+    blessed here. The two must have the same blocks in the same order; prose may differ."""
+    mine, theirs = blocks(text, lesson), blocks(blessed, lesson)
+    shape = [(b.lang, b.attrs) for b in mine]
+    if shape != [(b.lang, b.attrs) for b in theirs]:
+        raise LessonTextError(f"lessons/{lesson}/README.md: the blessed copy has other blocks than this one; "
+                              "bless again from this version")
+    return rewrite(text, {m.line: t.body for m, t in zip(mine, theirs, strict=True)
+                          if m.kind == "output" and m.path == path and m.body != t.body})
