@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             except PlayError as e:
                 console.print(str(e), style="red", markup=False, highlight=False, soft_wrap=True)
                 console.rule("[bold]Where the course stands")
-                console.print("\n".join(world.checker()), markup=False, highlight=False)
+                console.print("\n".join(world.checker()), markup=False, highlight=False, soft_wrap=True)
                 return 1
     except WorldError as e:
         console.print(str(e), style="red", markup=False, highlight=False, soft_wrap=True)

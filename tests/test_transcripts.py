@@ -70,29 +70,30 @@ def edited_03(tmp_path: Path, old: str, new: str) -> Path:
     return readme
 
 
+def fails(readme: Path) -> str:
+    """Play lesson 03 from an edited README: it must fail, and leave nothing running. Its output."""
+    proc = play("--readme", str(readme), "03")
+    assert proc.returncode == 1, proc.stdout[-3000:]
+    assert_nothing_left(proc.stdout)
+    return proc.stdout
+
+
 def line_of(text: str, needle: str) -> int:
     return text[: text.index(needle)].count("\n") + 1
 
 
 def test_a_changed_command_is_caught(tmp_path):
     readme = edited_03(tmp_path, "redis-cli set a 123\nredis-cli get a\n", "redis-cli set a 123\nredis-cli get b\n")
-    proc = play("--readme", str(readme), "03")
-    out = proc.stdout
-    assert proc.returncode == 1, out[-3000:]
+    out = fails(readme)
     # the output block after the changed command names its line, and the diff shows what really came
     shown = line_of(readme.read_text(), 'PONG\nOK\n"123"') - 1
     assert f"lessons/03-run-redis/README.md:{shown}: the lesson shows what terminal main printed" in out
     assert '-"123"' in out and "+(nil)" in out
-    assert_nothing_left(out)
 
 
 def test_a_changed_output_is_caught(tmp_path):
-    readme = edited_03(tmp_path, 'PONG\nOK\n"123"\n', 'PONG\nOK\n"124"\n')
-    proc = play("--readme", str(readme), "03")
-    out = proc.stdout
-    assert proc.returncode == 1, out[-3000:]
+    out = fails(edited_03(tmp_path, 'PONG\nOK\n"123"\n', 'PONG\nOK\n"124"\n'))
     assert '-"124"' in out and '+"123"' in out
-    assert_nothing_left(out)
 
 
 def test_a_missing_stop_is_caught(tmp_path):
@@ -101,26 +102,18 @@ def test_a_missing_stop_is_caught(tmp_path):
     text = (LESSON_03 / "README.md").read_text()
     start = text.index("```keys term=redis path=host\nCtrl-C")
     end = text.index("```\n", text.index("```text term=redis path=host excerpt", start) + 3) + 4
-    readme = edited_03(tmp_path, text[start:end], "")
-    proc = play("--readme", str(readme), "03")
-    out = proc.stdout
-    assert proc.returncode == 1, out[-3000:]
+    out = fails(edited_03(tmp_path, text[start:end], ""))
     assert "terminal redis still runs `redis-server redis.conf`" in out and "press Ctrl-C in it" in out
-    assert_nothing_left(out)
 
 
 def test_a_lesson_that_leaves_something_running_is_caught(tmp_path):
     # a second server started at the end and never stopped: lesson 04 does not expect it
     extra = "~/celery-lab/.redis/redis-7.0.15/bin/redis-server --port 6390 --save ''"
-    readme = edited_03(tmp_path, "## Verification",
-                       f"```bash term=extra ready=\"Ready to accept\"\n{extra}\n```\n\n## Verification")
-    proc = play("--readme", str(readme), "03")
-    out = proc.stdout
-    assert proc.returncode == 1, out[-3000:]
+    out = fails(edited_03(tmp_path, "## Verification",
+                          f"```bash term=extra ready=\"Ready to accept\"\n{extra}\n```\n\n## Verification"))
     assert "ends with `~/celery-lab/.redis/redis-7.0.15/bin/redis-server --port 6390 --save ''` still running in " \
         "terminal extra" in out
     assert "lesson 04 expects" in out
-    assert_nothing_left(out)
 
 
 def test_a_taken_6379_does_not_disturb_the_lessons():

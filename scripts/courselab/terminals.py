@@ -382,6 +382,7 @@ def _stop_descendants() -> list[str]:
             kids = _children(pending.pop())
             found.extend(kids)
             pending.extend(kids)
+        found = [pid for pid in found if _alive(pid)]  # an ended child waits only to be reaped
         for pid in found:
             try:
                 cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
