@@ -91,7 +91,7 @@ def test_lesson_blocks_and_their_kinds():
     assert command.commands() == [["cd ~/celery-lab   # a trailing comment is typed"],
                                   ["./runtest --single a \\", "  --single b"]]
     assert command.on("host") and not command.on("vm") and output.on("vm")
-    assert output.excerpt and output.lines() == ["PONG"]
+    assert "excerpt" in output.attrs and output.lines() == ["PONG"]
     assert keys.key() == "C-c"
 
 
@@ -132,17 +132,30 @@ def test_masks_hide_what_changes_between_runs():
 
 
 def test_excerpts_and_running_output():
-    from courselab.normalize import bless_excerpt, excerpt_end, matches, prefix_length
+    from courselab.normalize import Rules, bless, consumed, matches
 
+    whole, excerpt = Rules(), Rules.of({"excerpt": ""})
     real = ["noise", "12:M 25 Nov 2026 18:33:48.773 * Ready to accept connections", "more"]
     shown = ["99:M 24 Nov 2026 10:00:00.000 * Ready to accept connections"]
-    assert matches(shown, real, excerpt=True) and not matches(shown, real, excerpt=False)
-    assert not matches(["Ready to accept connections"], real, excerpt=True)  # whole lines, not substrings
-    assert excerpt_end(shown, real) == 2 and excerpt_end(["never"], real) is None
-    assert prefix_length(["a", "b"], ["", "a", "b", "c"]) == 3 and prefix_length(["a", "c"], ["a", "b"]) is None
-    assert bless_excerpt(shown, real) == [real[1]]
-    assert bless_excerpt(["12:M 25 Nov 2026 18:33:48.773 * Ready to accept connexions"], real) == [real[1]]
-    assert bless_excerpt(["something else entirely"], real) is None
+    assert matches(shown, real, excerpt) and not matches(shown, real, whole)
+    assert not matches(["Ready to accept connections"], real, excerpt)  # whole lines, not substrings
+    assert consumed(shown, real, excerpt) == 2 and consumed(["never"], real, excerpt) is None
+    assert consumed(["a", "b"], ["", "a", "b", "c"], whole) == 3 and consumed(["a", "c"], ["a", "b"], whole) is None
+    assert bless(shown, real, excerpt) == [real[1]] and bless(shown, real, whole) == real
+    assert bless(["12:M 25 Nov 2026 18:33:48.773 * Ready to accept connexions"], real, excerpt) == [real[1]]
+    assert bless(["something else entirely"], real, excerpt) is None
+
+
+def test_unordered_excerpts_take_concurrent_logs_in_any_order():
+    from courselab.normalize import Rules, bless, consumed, matches
+
+    unordered = Rules.of({"unordered": ""})
+    log = ["Task add received", "Task sendmail received", "Task add succeeded", "mail send."]
+    shown = ["Task add received", "Task add succeeded", "Task sendmail received"]
+    assert matches(shown, log, unordered) and not matches(shown, log, Rules.of({"excerpt": ""}))
+    assert consumed(shown, log, unordered) == 3  # up to the last line it needed
+    assert bless(shown, log, unordered) == shown
+    assert not matches(shown + ["Task add received"], log, unordered)  # each real line stands for one shown
 
 
 def test_display_shows_the_learners_folders():

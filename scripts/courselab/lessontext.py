@@ -12,6 +12,7 @@ The fence's info string names the block's language and, for the blocks that are 
     ```text term=main                  what `main` printed since its last shown output (or since its
                                        last command block began): compared after normalisation
     ```text term=main excerpt          ... only these lines, in this order, among others
+    ```text term=worker unordered      ... only these lines, in any order (concurrent logs)
     ```bash term=main path=host        only on the no-VM path (path=vm: only inside the VM)
     ```bash play=no why="..."          shown, not played, and says why
     ```python file=server.py           a listing: the file itself (tests/test_lessons.py)
@@ -69,10 +70,6 @@ class Block:
     @property
     def setup(self) -> bool:
         return "setup" in self.attrs
-
-    @property
-    def excerpt(self) -> bool:
-        return "excerpt" in self.attrs
 
     @property
     def where(self) -> str:

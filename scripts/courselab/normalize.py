@@ -10,6 +10,9 @@ Two steps, both documented in docs/transcripts.md:
    pool process numbers, the kernel in Celery's banner; runs of spaces and of table rules are
    collapsed (a table's column widths follow its content). A block marked `numbers` masks every
    number (a benchmark's figures).
+
+A block may be an `excerpt` (its lines appear among others, in order) or `unordered` (an excerpt
+whose lines may come in any order: the log of a worker whose processes write concurrently).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 DISPLAY_HOME = "/home/learner"
 DISPLAY_REPO = "/home/learner/celery-lab"
@@ -71,69 +75,81 @@ def mask(lines: Sequence[str], numbers: bool = False) -> list[str]:
     return out
 
 
-def matches(shown: Sequence[str], actual: Sequence[str], excerpt: bool, numbers: bool = False) -> bool:
-    want, got = mask(shown, numbers), mask(actual, numbers)
-    if not excerpt:
-        return want == got
-    return excerpt_positions(want, got) is not None
+@dataclass(frozen=True)
+class Rules:
+    """How an output block is compared: all of it, or an excerpt (its lines among others, in order or,
+    for concurrent logs, in any order); numbers masked or not."""
+
+    excerpt: bool = False
+    ordered: bool = True
+    numbers: bool = False
+
+    @classmethod
+    def of(cls, attrs: dict) -> Rules:
+        unordered = "unordered" in attrs
+        return cls(excerpt="excerpt" in attrs or unordered, ordered=not unordered, numbers="numbers" in attrs)
 
 
-def excerpt_positions(want: Sequence[str], got: Sequence[str]) -> list[int] | None:
-    """Where each wanted (masked) line is found in `got`, in order; None if one is missing."""
-    found, at = [], 0
+def positions(want: Sequence[str], got: Sequence[str], ordered: bool = True) -> list[int] | None:
+    """Where each wanted (masked) line is found in `got` — in order, or anywhere once; None if one is missing."""
+    found, at, used = [], 0, set()
     for line in want:
         if not line:
             continue
-        while at < len(got) and got[at] != line:
-            at += 1
-        if at == len(got):
+        candidates = range(at, len(got)) if ordered else (i for i in range(len(got)) if i not in used)
+        hit = next((i for i in candidates if got[i] == line), None)
+        if hit is None:
             return None
-        found.append(at)
-        at += 1
+        found.append(hit)
+        used.add(hit)
+        at = hit + 1
     return found
 
 
-def excerpt_end(shown: Sequence[str], actual: Sequence[str], numbers: bool = False) -> int | None:
-    """For a running command's excerpt: how many actual lines reach its last shown line (None: not yet)."""
-    found = excerpt_positions(mask(shown, numbers), [mask_line(line, numbers) for line in actual])
-    if found is None:
-        return None
-    return found[-1] + 1 if found else 0
+def matches(shown: Sequence[str], actual: Sequence[str], rules: Rules) -> bool:
+    want, got = mask(shown, rules.numbers), mask(actual, rules.numbers)
+    if not rules.excerpt:
+        return want == got
+    return positions(want, got, rules.ordered) is not None
 
 
-def prefix_length(shown: Sequence[str], actual: Sequence[str], numbers: bool = False) -> int | None:
-    """For a command that keeps running: how many actual lines make up the shown ones (None: not yet)."""
-    want = mask(shown, numbers)
-    got = [mask_line(line, numbers) for line in actual]
+def consumed(shown: Sequence[str], actual: Sequence[str], rules: Rules) -> int | None:
+    """For a command that keeps running: how many of its next lines the shown ones stand for (None: not yet)."""
+    want = mask(shown, rules.numbers)
+    got = [mask_line(line, rules.numbers) for line in actual]
+    if rules.excerpt:
+        found = positions(want, got, rules.ordered)
+        return None if found is None else max(found, default=-1) + 1
     start = 0
     while start < len(got) and not got[start]:
         start += 1
-    if got[start:start + len(want)] == want:
-        return start + len(want)
-    return None
+    return start + len(want) if got[start:start + len(want)] == want else None
 
 
-def bless_excerpt(shown: Sequence[str], actual: Sequence[str], numbers: bool = False) -> list[str] | None:
-    """An excerpt regenerated from a real run: each shown line replaced by the real line it stands for.
-
-    A shown line stands for the next real line equal to it once masked, or else for the most similar
-    one (difflib ratio >= 0.6). None when some shown line has no counterpart."""
-    got = [mask_line(line, numbers) for line in actual]
-    out, at = [], 0
+def bless(shown: Sequence[str], actual: Sequence[str], rules: Rules) -> list[str] | None:
+    """The block regenerated from a real run. All of it; or, for an excerpt, each shown line replaced by
+    the real line it stands for: the next (any, if unordered) real line equal to it once masked, or else
+    the most similar one (difflib ratio >= 0.6). None when some shown line has no counterpart. An empty
+    excerpt takes every line, to be trimmed by hand."""
+    if not rules.excerpt or not "".join(shown).strip():
+        return [line.rstrip() for line in actual]
+    got = [mask_line(line, rules.numbers) for line in actual]
+    out, at, used = [], 0, set()
     for line in shown:
         if not line.strip():
             out.append(line)
             continue
-        want = mask_line(line, numbers)
-        exact = next((i for i in range(at, len(got)) if got[i] == want), None)
-        if exact is None:
-            scored = [(difflib.SequenceMatcher(None, want, got[i]).ratio(), i) for i in range(at, len(got))]
-            best = max(scored, default=(0.0, -1))
+        want = mask_line(line, rules.numbers)
+        pool = [i for i in (range(at, len(got)) if rules.ordered else range(len(got))) if i not in used]
+        hit = next((i for i in pool if got[i] == want), None)
+        if hit is None:
+            best = max(((difflib.SequenceMatcher(None, want, got[i]).ratio(), i) for i in pool), default=(0.0, -1))
             if best[0] < 0.6:
                 return None
-            exact = best[1]
-        out.append(actual[exact].rstrip())
-        at = exact + 1
+            hit = best[1]
+        out.append(actual[hit].rstrip())
+        used.add(hit)
+        at = hit + 1
     return out
 
 

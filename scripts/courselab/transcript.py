@@ -121,7 +121,7 @@ class Player:
     def output(self, block: Block, result: LessonPlay) -> None:
         term = self.t.terminal(block.term)
         shown = block.lines()
-        numbers = "numbers" in block.attrs
+        rules = normalize.Rules.of(block.attrs)
         running = term.running is not None and term.running.number >= term.mark[0]
 
         def current() -> tuple[list[str], list[tuple[int, int]]]:
@@ -134,8 +134,7 @@ class Player:
 
             def arrived():
                 lines, ends = current()
-                n = normalize.excerpt_end(shown, lines, numbers) if block.excerpt else \
-                    normalize.prefix_length(shown, lines, numbers)
+                n = normalize.consumed(shown, lines, rules)
                 state.update(lines=lines, end=ends[-1] if n is None else ends[n])
                 return n is not None
 
@@ -146,20 +145,19 @@ class Player:
                 _quiet(lambda: current()[0], 1.5, float(block.attrs.get("timeout", OUTPUT_TIMEOUT)))
             lines, ends = current()
             end = ends[-1]
-            ok = normalize.matches(shown, lines, block.excerpt, numbers)
+            ok = normalize.matches(shown, lines, rules)
         self.echo("output", "\n".join(lines))
         if self.bless:
-            # an excerpt keeps its choice of lines (an empty one takes them all, to be trimmed by hand)
-            new = normalize.bless_excerpt(shown, lines, numbers) if block.excerpt and "".join(shown).strip() else lines
+            new = normalize.bless(shown, lines, rules)
             if new is None:
                 raise PlayError(f"{block.where}: cannot regenerate this excerpt: some of its lines have no "
                                 "counterpart in the real output any more.\n"
                                 + normalize.diff(shown, lines, block.where))
-            body = "\n".join(line.rstrip() for line in new)
+            body = "\n".join(new)
             if body + "\n" != block.body:
                 result.blessed[block.line] = body + "\n"
         elif not ok:
-            kind = "an excerpt of" if block.excerpt else "what"
+            kind = "an excerpt of" if rules.excerpt else "what"
             raise PlayError(f"{block.where}: the lesson shows {kind} terminal {block.term} printed, but the real "
                             f"run differs:\n{normalize.diff(shown, lines, block.where)}")
         term.mark = end
