@@ -56,7 +56,7 @@ test: deps venv redis ## the test suite: lint, unit tests, real Redis + workers,
 	@$(BIN)/ruff check .
 	@$(BIN)/pytest
 
-test-vm: ## boot the Vagrant VM for real (libvirt/QEMU): provision, tour + notebooks inside, ports, destroy
+test-vm: ## boot the Vagrant VM for real (libvirt/QEMU): provision, lessons 01-07 + notebooks inside, destroy
 	@bash scripts/test-vm.sh
 
 lock: venv ## re-pin requirements.txt from requirements.in, for Debian 12's Python 3.11.2

@@ -118,7 +118,7 @@ vagrant up --provider=libvirt 2>&1 | tee "$state/up.log"
 
 if [ "${BLESS:-0}" = 1 ]; then
   [ -x .venv/bin/python ] || die "BLESS=1 takes the blessed outputs in with the course's venv on this host: make venv"
-  phase "Inside the VM: lessons 01-07 played with --bless"
+  phase "Inside the VM: the lessons, blessed"
   vagrant ssh -c 'cd ~/celery-lab && make venv redis && .venv/bin/python scripts/play.py --bless --sequence 01 02 03 04 05 06 07' \
     2>&1 | tee "$state/tour.log"
   grep -q "07-split-layout: played as written" "$state/tour.log" || die "the lessons did not all play inside the VM"
@@ -130,7 +130,7 @@ if [ "${BLESS:-0}" = 1 ]; then
   info "took the VM's blessed outputs into lessons/: review them with git diff lessons/"
   vagrant rsync >/dev/null  # and played again below, as written now, to show they hold
 fi
-phase "Inside the VM: make tour (lessons 01-07 as written)"
+phase "Inside the VM: the lessons (make tour)"
 vagrant ssh -c 'cd ~/celery-lab && make tour' 2>&1 | tee "$state/tour.log"
 grep -q "Every lesson played as written." "$state/tour.log" || die "the lessons did not play as written inside the VM"
 grep -q "Stage lab-vm reached." "$state/tour.log" || die "the VM stage (lab-vm) was not reached inside the VM"
