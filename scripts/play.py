@@ -28,15 +28,6 @@ from courselab.world import World, WorldError
 console = ui.console
 
 
-def echo(kind: str, text: str) -> None:
-    if kind == "command":
-        console.print(f"[cyan]{text}[/]", markup=True, highlight=False)
-    elif kind == "keys":
-        console.print(f"[magenta]{text}[/]")
-    elif text.strip():
-        console.print(text, markup=False, style="dim", soft_wrap=True)
-
-
 def resolve(names: list[str]) -> list[Path]:
     known = lessons()
     out = []
@@ -85,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         for group in groups:
             with World(args.path, log=console.print) as world:
                 console.print(world.describe(), style="yellow")
-                player = Player(world.terminals, args.path, world.replacements(), bless=args.bless, echo=echo)
+                player = Player(world.terminals, args.path, world.replacements(), bless=args.bless, echo=ui.echo)
                 for i, lesson in enumerate(group):
                     console.rule(f"[bold]{lesson.name}")
                     # a lesson played on its own, or the first of a sequence, starts from its setup blocks

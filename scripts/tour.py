@@ -25,7 +25,6 @@ import time
 from courselab import paths, ui
 from courselab.transcript import LessonPlay, Player, PlayError, lessons
 from courselab.world import World, WorldError
-from play import echo
 from rich.table import Table
 
 console = ui.console
@@ -60,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with World(path, log=console.print) as world:
             console.print(world.describe(), style="yellow")
-            player = Player(world.terminals, path, world.replacements(), echo=echo)
+            player = Player(world.terminals, path, world.replacements(), echo=ui.echo)
             try:
                 for i, lesson in enumerate(chosen):
                     console.rule(f"[bold]Lesson {lesson.name}")

@@ -49,8 +49,9 @@ RULES = re.compile(r"([━─═])\1+")
 
 
 def display(text: str, replacements: Sequence[tuple[str, str]]) -> str:
-    """The real output as the lesson shows it: this machine's folders and name replaced by the learner's."""
-    for real, shown in replacements:
+    """The real output as the lesson shows it: this machine's folders and name replaced by the learner's
+    (the longest first: the home folder may hold the clone)."""
+    for real, shown in sorted(replacements, key=lambda r: -len(r[0])):
         if real and real != shown:
             text = text.replace(real, shown)
     return text

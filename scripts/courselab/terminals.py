@@ -20,13 +20,15 @@ from __future__ import annotations
 
 import ctypes
 import os
+import pwd
 import re
+import shlex
 import shutil
 import signal
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import libtmux
@@ -68,7 +70,6 @@ class TerminalError(RuntimeError):
 class Running:
     command: str  # the command line as typed
     number: int  # its number in the terminal (the prompt's)
-    cwd: str  # the folder it was typed in
 
 
 @dataclass
@@ -79,24 +80,17 @@ class Terminal:
     typed: int = 0  # commands typed so far
     running: Running | None = None
     mark: tuple[int, int] = (0, 0)  # output shown up to: (command number, line within its output)
-    history: list[tuple[int, str]] = field(default_factory=list)  # (number, command)
 
     # --- the status file -------------------------------------------------------------------------
 
-    def statuses(self) -> dict[int, tuple[int, str]]:
-        out = {}
+    def finished(self, number: int) -> int | None:
+        """The exit status of command `number`, once it has finished (bash's line in the status file)."""
         if self.status_file.exists():
             for line in self.status_file.read_text().splitlines():
-                n, status, cwd = line.split(" ", 2)
-                out[int(n)] = (int(status), cwd)
-        return out
-
-    def finished(self, number: int) -> tuple[int, str] | None:
-        return self.statuses().get(number)
-
-    def cwd(self) -> str:
-        done = self.statuses()
-        return done[max(done)][1] if done else ""
+                n, status, _folder = line.split(" ", 2)
+                if int(n) == number:
+                    return int(status)
+        return None
 
     # --- the screen ------------------------------------------------------------------------------
 
@@ -145,18 +139,14 @@ class Terminal:
 class Terminals:
     """The terminals of one play: a tmux server (in its namespaces, if any) and its windows."""
 
-    def __init__(self, isolation: str, home: Path | None = None, env: dict[str, str] | None = None,
-                 log=print):
+    def __init__(self, isolation: str, home: Path | None = None):
         self.isolation = isolation  # "netns" or "plain"
-        self.log = log
         self.tmp = Path(tempfile.mkdtemp(prefix="celery-lab-play-"))
-        self.private_home = home is None
         self.home = home or self._make_home()
         self.socket = self.tmp / "tmux.sock"
         self.rc = self.tmp / "bashrc"
         self.rc.write_text(RC)
         (self.tmp / "tmux.conf").write_text(TMUX_CONF)
-        self.extra_env = env or {}
         self.holder: subprocess.Popen | None = None
         self.server: libtmux.Server | None = None
         self.session: libtmux.Session | None = None
@@ -172,13 +162,11 @@ class Terminals:
     # --- start and stop --------------------------------------------------------------------------
 
     def env(self) -> dict[str, str]:
-        user = _user()
+        """A clean environment, as a new terminal starts with: nothing of the runner's leaks in."""
+        user = pwd.getpwuid(os.geteuid()).pw_name
         sbin = "/usr/local/sbin:" if os.geteuid() == 0 else ""
-        base = {
-            "HOME": str(self.home), "USER": user, "LOGNAME": user, "SHELL": "/bin/bash", "LANG": "C.UTF-8",
-            "PATH": f"{sbin}/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-        }
-        return {**base, **self.extra_env}
+        return {"HOME": str(self.home), "USER": user, "LOGNAME": user, "SHELL": "/bin/bash", "LANG": "C.UTF-8",
+                "PATH": f"{sbin}/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
 
     def start(self) -> None:
         tmux = shutil.which("tmux")
@@ -189,7 +177,7 @@ class Terminals:
                        "-s", "lab", "-x", str(WIDTH), "-y", str(HEIGHT), "-n", "runner", "sleep infinity"]
         if self.isolation == "netns":
             ip = shutil.which("ip") or shutil.which("ip", path="/usr/sbin:/sbin")
-            script = (f"{ip} link set lo up && hostname {HOSTNAME} && {_quote(new_session)} "
+            script = (f"{ip} link set lo up && hostname {HOSTNAME} && {shlex.join(new_session)} "
                       "&& exec sleep infinity")
             argv = ["unshare", *namespace_flags(), "--", "sh", "-c", script]
             self.holder = subprocess.Popen(argv, env=self.env(), stdin=subprocess.DEVNULL,
@@ -234,7 +222,7 @@ class Terminals:
                 continue
             for _ in range(2):
                 term.pane.send_keys("C-c", enter=False)
-                if poll(lambda t=term: t.finished(t.running.number) is not None, 20):
+                if poll(lambda t=term: t.finished(t.running.number), 20, done=lambda v: v is not None) is not None:
                     break
             stopped.append(f"stopped `{term.running.command}` in terminal {term.name} (Ctrl-C)")
             term.running = None
@@ -260,23 +248,20 @@ class Terminals:
         if term.running is not None:
             raise TerminalError(f"terminal {name} still runs `{term.running.command}`: a learner could not type "
                                 "here (stop it first: press Ctrl-C in it)")
-        cwd = term.cwd()
         for line in lines:
             term.pane.send_keys(line, enter=True, literal=True)
         term.typed += 1
-        command = "\n".join(lines)
-        term.history.append((term.typed, command))
-        term.running = Running(command, term.typed, cwd)
+        term.running = Running("\n".join(lines), term.typed)
         return term.typed
 
-    def wait_done(self, name: str, number: int, timeout: float) -> tuple[int, str]:
+    def wait_done(self, name: str, number: int, timeout: float) -> int:
+        """Wait for command `number` to finish; its exit status."""
         term = self.terms[name]
-        done = poll(lambda: term.finished(number), timeout)
-        if done is None:
-            raise TerminalError(f"`{term.running.command if term.running else '?'}` in terminal {name} did not "
-                                f"finish in {timeout:.0f} s")
+        status = poll(lambda: term.finished(number), timeout, done=lambda v: v is not None)
+        if status is None:
+            raise TerminalError(f"`{term.running.command}` in terminal {name} did not finish in {timeout:.0f} s")
         term.running = None
-        return done
+        return status
 
     def wait_ready(self, name: str, number: int, pattern: str, timeout: float) -> None:
         term = self.terms[name]
@@ -288,16 +273,14 @@ class Terminals:
             return "ready" if any(regex.search(line) for line in term.outputs().get(number, [])) else None
 
         state = poll(ready, timeout)
+        command, tail = term.running.command, "\n".join(term.outputs().get(number, [])[-15:])
         if state == "exited":
-            status = term.finished(number)[0]
             term.running = None
-            tail = "\n".join(term.outputs().get(number, [])[-15:])
-            raise TerminalError(f"`{term.history[-1][1]}` in terminal {name} was to keep running, but exited with "
-                                f"status {status}:\n{tail}")
+            raise TerminalError(f"`{command}` in terminal {name} was to keep running, but exited with status "
+                                f"{term.finished(number)}:\n{tail}")
         if state is None:
-            tail = "\n".join(term.outputs().get(number, [])[-15:])
-            raise TerminalError(f"`{term.history[-1][1]}` in terminal {name} printed no line matching "
-                                f"{pattern!r} in {timeout:.0f} s:\n{tail}")
+            raise TerminalError(f"`{command}` in terminal {name} printed no line matching {pattern!r} in "
+                                f"{timeout:.0f} s:\n{tail}")
 
     def press(self, name: str, key: str, timeout: float = 60) -> int:
         term = self.terminal(name)
@@ -305,12 +288,12 @@ class Terminals:
             raise TerminalError(f"nothing runs in terminal {name}: pressing {key} there stops nothing")
         number = term.running.number
         term.pane.send_keys(key, enter=False)
-        done = poll(lambda: term.finished(number), timeout)
-        if done is None:
+        status = poll(lambda: term.finished(number), timeout, done=lambda v: v is not None)
+        if status is None:
             raise TerminalError(f"`{term.running.command}` in terminal {name} did not stop within {timeout:.0f} s "
                                 f"of {key}")
         term.running = None
-        return done[0]
+        return status
 
     def running(self) -> dict[str, Running]:
         return {name: t.running for name, t in self.terms.items() if t.running is not None}
@@ -331,24 +314,12 @@ def can_isolate() -> tuple[bool, str]:
     return True, "root" if os.geteuid() == 0 else "a user namespace"
 
 
-def _user() -> str:
-    import pwd
-
-    return pwd.getpwuid(os.geteuid()).pw_name
-
-
-def _quote(argv: list[str]) -> str:
-    import shlex
-
-    return " ".join(shlex.quote(a) for a in argv)
-
-
-def poll(fn, timeout: float, interval: float = 0.1):
-    """Call fn until it returns something true, or the time is up; its last value."""
+def poll(fn, timeout: float, interval: float = 0.1, done=bool):
+    """Call fn until done(its value), or the time is up; its last value."""
     deadline = time.monotonic() + timeout
     while True:
         value = fn()
-        if value or time.monotonic() > deadline:
+        if done(value) or time.monotonic() > deadline:
             return value
         time.sleep(interval)
 

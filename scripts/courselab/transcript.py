@@ -63,7 +63,7 @@ class Player:
                  echo=None):
         self.t = terminals
         self.path = path
-        self.replacements = sorted(replacements, key=lambda r: -len(r[0]))
+        self.replacements = replacements
         self.bless = bless
         self.echo = echo or (lambda kind, text: None)
 
@@ -111,7 +111,7 @@ class Player:
             if last and "ready" in block.attrs:
                 self.t.wait_ready(block.term, number, block.attrs["ready"], READY_TIMEOUT)
                 continue
-            status, _ = self.t.wait_done(block.term, number, timeout)
+            status = self.t.wait_done(block.term, number, timeout)
             want = int(block.attrs.get("status", 0)) if last else 0
             if status != want:
                 out = "\n".join(self.display(term.outputs().get(number, []))[-25:])

@@ -70,3 +70,13 @@ def show_outcome(course: Course, outcome: dict[str, list[Result] | None | str]) 
             return False
     console.print("[green]Every stage reached.[/]")
     return True
+
+
+def echo(kind: str, text: str) -> None:
+    """What a play shows as it goes: the commands typed, the keys pressed, what the terminals printed."""
+    if kind == "command":
+        console.print(text, style="cyan", markup=False, highlight=False)
+    elif kind == "keys":
+        console.print(text, style="magenta", markup=False)
+    elif text.strip():
+        console.print(text, markup=False, style="dim", soft_wrap=True)

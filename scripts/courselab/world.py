@@ -37,7 +37,7 @@ class World:
             if not (home / "celery-lab").exists():
                 raise WorldError(f"{home}/celery-lab is missing: provisioning links it to /vagrant "
                                  "(`vagrant provision` from the host)")
-            self.terminals = Terminals("plain", home=home, log=log)
+            self.terminals = Terminals("plain", home=home)
             self.note = "VM path: the VM's own terminals and its redis service on 6379."
             return
         ok, why = can_isolate()
@@ -56,7 +56,7 @@ class World:
                 f"The lessons use port 6379, which is taken on this machine, and no private network namespace can be "
                 f"made here ({why}). Stop what listens on 6379 (`ss -ltnp 'sport = :6379'` shows it), or run as root, "
                 "or allow user namespaces (sysctl kernel.unprivileged_userns_clone=1) — then play again.")
-        self.terminals = Terminals(self.isolation, log=log)
+        self.terminals = Terminals(self.isolation)
 
     def describe(self) -> str:
         holder = self.terminals.holder
@@ -78,8 +78,6 @@ class World:
         host = socket.gethostname()
         if self.isolation == "plain" and host != normalize.DISPLAY_HOST:
             out.append((f"@{host}", f"@{normalize.DISPLAY_HOST}"))
-        if os.path.realpath(paths.REPO) != str(paths.REPO):
-            out.append((os.path.realpath(paths.REPO), normalize.DISPLAY_REPO))
         return out
 
     def __enter__(self) -> World:
