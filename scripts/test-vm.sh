@@ -23,7 +23,10 @@ export VAGRANT_DOTFILE_PATH="$state/dot"      # not the learner's .vagrant/
 export CELERY_LAB_BOX="celery-lab/bookworm64-local"
 export CELERY_LAB_LIBVIRT_DRIVER="${CELERY_LAB_LIBVIRT_DRIVER:-qemu}"  # this KVM cannot boot Debian's kernel
 export VAGRANT_DEFAULT_PROVIDER=libvirt
-export CELERY_LAB_VM_PREFIX="celery-lab-test-"  # its own libvirt domain name, apart from a learner's VM
+# Its own libvirt domain, apart from a learner's VM, named after this run's PID: a run that died
+# without its trap (a host restart, SIGKILL) leaves a domain no later run is blocked by, and which the
+# next run removes (stale_domains below).
+export CELERY_LAB_VM_PREFIX="celery-lab-test-$$-"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 export CELERY_LAB_JUPYTER_PORT="${CELERY_LAB_JUPYTER_PORT:-$(free_port)}"
 
@@ -108,6 +111,26 @@ for daemon in virtlogd libvirtd; do
   info "started $daemon (pid $(cat "$pidfile"))"
 done
 for _ in $(seq 50); do virsh -c qemu:///system version >/dev/null 2>&1 && break; sleep 0.2; done
+
+# Domains of earlier runs whose owner is gone: celery-lab-test-PID-… where PID is no running
+# test-vm.sh (or celery-lab-test-default, the name before runs carried their PID). Removed with their
+# disks; a domain of a run still going is left alone.
+stale_domains() {
+  virsh -c qemu:///system list --all --name | while read -r dom; do
+    case "$dom" in
+      celery-lab-test-default) echo "$dom" ;;
+      celery-lab-test-*)
+        owner="${dom#celery-lab-test-}"; owner="${owner%%-*}"
+        [[ "$owner" =~ ^[0-9]+$ ]] || continue
+        if ! tr '\0' ' ' <"/proc/$owner/cmdline" 2>/dev/null | grep -q 'test-vm\.sh'; then echo "$dom"; fi ;;
+    esac
+  done
+}
+for dom in $(stale_domains); do
+  virsh -c qemu:///system destroy "$dom" >/dev/null 2>&1 || true  # running or not
+  virsh -c qemu:///system undefine "$dom" --remove-all-storage >/dev/null
+  info "removed the domain $dom, left by a run that ended without its clean-up"
+done
 
 phase "Box: build or reuse"
 bash scripts/vm/build-box.sh "$CELERY_LAB_BOX"
