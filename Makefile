@@ -18,14 +18,14 @@ help: ## list the commands
 deps: ## install the build prerequisites through apt when missing (root, sudo, or prints the command)
 	@bash scripts/install-build-deps.sh
 
-venv: $(BIN)/.installed ## the course's virtualenv with the pinned packages of requirements.txt
+venv: $(BIN)/.installed ## the course's virtualenv: the packages of requirements.txt, each checked against its hash
 	@echo "    $(VENV) holds the packages pinned in requirements.txt"
 
 $(BIN)/.installed: requirements.txt
 	@bash scripts/install-build-deps.sh  # python3-venv, where this Python lacks it
 	@echo "==> venv $(VENV) with requirements.txt (a minute or two)"
 	@$(PYTHON) -m venv $(VENV)
-	@$(BIN)/pip install -q -r requirements.txt
+	@$(BIN)/pip install -q --require-hashes --only-binary=:all: -r requirements.txt
 	@touch $@
 
 redis: deps ## build Redis from source into .redis/ (skipped when already built)

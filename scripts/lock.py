@@ -1,21 +1,55 @@
 #!/usr/bin/env python3
-"""Re-pin requirements.txt from requirements.in (`make lock`).
+"""Re-pin requirements.txt from requirements.in, with hashes (`make lock`).
 
 Resolves for Python 3.11.2 — Debian 12's own Python, which the VM uses and the oldest the course
 supports — so that no pin needs a newer Python than a learner's Debian 12 has. pip's resolver runs
 as a dry run for that Python version (wheels only) and its report becomes the pinned list.
+
+Each pin carries the sha256 of every wheel of that release that CPython 3.11 on Linux can install
+(from the index's JSON API, PEP 691), and `make venv` installs with --require-hashes: a file that
+is not one of those — a tampered mirror, a look-alike upload — is refused, not installed.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
+import urllib.request
 from pathlib import Path
+
+from packaging.tags import Tag
+from packaging.utils import canonicalize_name, parse_wheel_filename
 
 REPO = Path(__file__).resolve().parents[1]
 PYTHON_VERSION = "3.11.2"
+INDEX = os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple").rstrip("/")
+
+
+def installable(tag: Tag) -> bool:
+    """Can CPython 3.11 on Linux (any architecture) install a wheel with this tag?"""
+    python_ok = tag.interpreter in ("py3", "cp311") or (tag.abi == "abi3" and tag.interpreter in
+                                                        {f"cp3{minor}" for minor in range(2, 12)})
+    abi_ok = tag.abi in ("none", "abi3", "cp311")
+    platform_ok = tag.platform == "any" or "linux" in tag.platform
+    return python_ok and abi_ok and platform_ok
+
+
+def wheel_hashes(name: str, version: str) -> list[str]:
+    request = urllib.request.Request(f"{INDEX}/{canonicalize_name(name)}/",
+                                     headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+    with urllib.request.urlopen(request, timeout=60) as reply:
+        files = json.load(reply)["files"]
+    hashes = set()
+    for file in files:
+        if not file["filename"].endswith(".whl") or "sha256" not in file.get("hashes", {}):
+            continue
+        _, wheel_version, _, tags = parse_wheel_filename(file["filename"])
+        if str(wheel_version) == version and any(installable(tag) for tag in tags):
+            hashes.add(file["hashes"]["sha256"])
+    return sorted(hashes)
 
 
 def main() -> int:
@@ -25,11 +59,25 @@ def main() -> int:
                         "--python-version", PYTHON_VERSION, "--only-binary=:all:", "--target", f"{tmp}/t",
                         "--report", str(report), "-r", str(REPO / "requirements.in")], check=True)
         installs = json.loads(report.read_text())["install"]
-    pins = sorted((i["metadata"]["name"], i["metadata"]["version"]) for i in installs)
-    lines = [f"# Generated from requirements.in by `make lock` (scripts/lock.py), for Python {PYTHON_VERSION}.",
-             "# Do not edit by hand.", *(f"{name}=={version}" for name, version in pins)]
+    lines = [f"# Generated from requirements.in by `make lock` (scripts/lock.py), for Python {PYTHON_VERSION},",
+             f"# with the sha256 of every wheel CPython 3.11 on Linux can install (from {INDEX}).",
+             "# `make venv` installs with --require-hashes. Do not edit by hand."]
+    count = 0
+    for item in sorted(installs, key=lambda i: canonicalize_name(i["metadata"]["name"])):
+        name, version = item["metadata"]["name"], item["metadata"]["version"]
+        hashes = wheel_hashes(name, version)
+        chosen = item["download_info"].get("archive_info", {}).get("hashes", {}).get("sha256")
+        if chosen and chosen not in hashes:
+            print(f"lock: {name} {version}: the file pip chose ({chosen[:16]}…) is not on {INDEX}", file=sys.stderr)
+            return 1
+        if not hashes:
+            print(f"lock: {name} {version}: no installable wheel on {INDEX}", file=sys.stderr)
+            return 1
+        lines.append(f"{name}=={version} \\")
+        lines.extend(f"    --hash=sha256:{h}" + (" \\" if i < len(hashes) - 1 else "") for i, h in enumerate(hashes))
+        count += 1
     (REPO / "requirements.txt").write_text("\n".join(lines) + "\n")
-    print(f"requirements.txt: {len(pins)} packages pinned for Python {PYTHON_VERSION}")
+    print(f"requirements.txt: {count} packages pinned with their hashes for Python {PYTHON_VERSION}")
     return 0
 
 

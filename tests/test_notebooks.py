@@ -11,6 +11,7 @@ import time
 import nbformat
 import pytest
 from courselab import paths
+from courselab.services import group_members
 from jupyter_client.manager import start_new_kernel
 
 NOTEBOOKS = sorted(paths.NOTEBOOKS.glob("*.ipynb"))
@@ -56,13 +57,6 @@ def pid_running(pid: int) -> bool:
     return fields is not None and fields[0] != "Z"  # a zombie has ended, only not been reaped
 
 
-def group_running(pgid: int) -> list[int]:
-    """Live (non-zombie) processes of a process group: a worker and its pool children."""
-    live = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and (fields := stat(entry)) and fields[0] != "Z" and int(fields[2]) == pgid:
-            live.append(int(entry))
-    return live
 
 
 def run(client, code: str) -> str:
@@ -105,41 +99,56 @@ def test_processes_stop_when_the_kernel_stops_early(how):
         manager.shutdown_kernel(now=(how == "killed"))  # "killed": SIGKILL, no atexit in the kernel
     # each process leads its own group (the worker's pool children are in it): all of it must end
     deadline = time.monotonic() + 30
-    while any(group_running(p) for p in pids) and time.monotonic() < deadline:
+    while any(group_members(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not [p for p in pids if group_running(p)], f"left running after the kernel was {how}"
+    assert not [p for p in pids if group_members(p)], f"left running after the kernel was {how}"
 
 
-def test_make_notebook_serves_jupyterlab_on_loopback(tmp_path):
+def test_make_notebook_serves_jupyterlab_on_loopback_behind_a_token(tmp_path):
+    import secrets
     import signal
     import subprocess
     import sys
+    import urllib.error
     import urllib.request
 
     from courselab.services import free_port
 
     port = free_port()
+    token = secrets.token_hex(24)
+    token_file = tmp_path / "token"
+    token_file.write_text(token + "\n")
     log = tmp_path / "jupyter.log"
+    env = {**os.environ, "JUPYTER_TOKEN_FILE": str(token_file)}
     with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "scripts/notebook.py", "--port", str(port), "--",
-                                 "--IdentityProvider.token=celery-lab-test"], cwd=paths.REPO, stdout=out,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([sys.executable, "scripts/notebook.py", "--port", str(port)], cwd=paths.REPO,
+                                env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 90
         status = None
         while time.monotonic() < deadline and proc.poll() is None:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token=celery-lab-test",
-                                            timeout=2) as reply:
+                request = urllib.request.Request(f"http://127.0.0.1:{port}/api/status",
+                                                 headers={"Authorization": f"token {token}"})
+                with urllib.request.urlopen(request, timeout=2) as reply:
                     status = json.loads(reply.read())
                     break
             except OSError:
                 time.sleep(0.5)
         assert status is not None, log.read_text()[-2000:]
         assert "started" in status
+        # without the token: 403, not the status
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status", timeout=5)
+            raise AssertionError("JupyterLab answered without a token")
+        except urllib.error.HTTPError as e:
+            assert e.code == 403
         listening = [line for line in open("/proc/net/tcp").read().splitlines()[1:]
                      if line.split()[1].endswith(f":{port:04X}") and line.split()[3] == "0A"]
         assert listening and all(line.split()[1].startswith("0100007F:") for line in listening), listening
+        # the token is in no command line (ps), nor in JupyterLab's log
+        assert token not in open(f"/proc/{proc.pid}/cmdline").read()
+        assert token not in log.read_text()
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)

@@ -180,8 +180,10 @@ def test_packages_fail_when_one_is_missing(course):
 def test_redis_py_rule_fails_with_an_old_redis_py(tmp_path):
     """A real redis-py 4.6 (older than kombu's redis extra allows) first on the path."""
     target = tmp_path / "old"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target),
-                    "redis==4.6.0"], check=True)
+    pinned = tmp_path / "old.txt"  # hash-locked like requirements.txt: PyPI's sha256 of redis-4.6.0-py3-none-any.whl
+    pinned.write_text("redis==4.6.0 --hash=sha256:e2b03db868160ee4591de3cb90d40ebb50a90dd302138775937f6a42b7ed183c\n")
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--require-hashes",
+                    "--only-binary=:all:", "--target", str(target), "-r", str(pinned)], check=True)
     env = {**os.environ, "PYTHONPATH": str(target), "COLUMNS": "250"}
     proc = subprocess.run([sys.executable, "scripts/check.py", "python-deps"], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=120)

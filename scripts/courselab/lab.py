@@ -6,21 +6,25 @@
     worker = lab.worker("05", "server")  # `celery -A server worker --loglevel=info` in lessons/05-...
     lab.use_lesson("06", "server")       # so that `from server import add` works in the notebook
     ...
+    scratch = lab.scratch()              # a private folder of its own, removed by lab.stop()
     lab.stop()                           # last cell
 
 A notebook's Redis listens on a free port, never on 6379: a Redis you started yourself for the
-lessons is left alone, and two notebooks can run side by side. Everything is stopped by PID when
-`lab.stop()` runs, when the kernel shuts down (atexit), on SIGTERM, and — if the kernel is killed
-outright — by the kernel's death itself (the children are asked to die with it).
+lessons is left alone, and two notebooks can run side by side. Everything is stopped by PID (and
+every scratch folder removed) when `lab.stop()` runs, when the kernel shuts down (atexit), on
+SIGTERM, and — if the kernel is killed outright — by the kernel's death itself (the children are
+asked to die with it; a scratch folder is then left in /tmp).
 """
 
 from __future__ import annotations
 
 import atexit
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from . import lessonapp, paths
@@ -39,6 +43,7 @@ class Lab:
         for var in lessonapp.ENV_URLS:
             os.environ.pop(var, None)
         self._imported: set[str] = set()
+        self._scratch: list[Path] = []
         atexit.register(self.stop)
         previous = signal.getsignal(signal.SIGTERM)
 
@@ -75,6 +80,12 @@ class Lab:
     def stop_worker(self, worker: Worker) -> None:
         self.services.stop(worker)
         print(f"stopped {worker.name} (pid {worker.pid}), exit status {worker.proc.returncode}")
+
+    def scratch(self) -> Path:
+        """A private folder (mode 0700) for this notebook's throw-away files; lab.stop() removes it."""
+        folder = Path(tempfile.mkdtemp(prefix=f"celery-lab-{self.name}-"))
+        self._scratch.append(folder)
+        return folder
 
     # --- lesson code in the notebook -----------------------------------------------------------
 
@@ -128,3 +139,7 @@ class Lab:
         for process in reversed(started):
             print(f"stopped {process.name} (pid {process.pid})")
         self.redis_server = None
+        while self._scratch:
+            folder = self._scratch.pop()
+            shutil.rmtree(folder, ignore_errors=True)
+            print(f"removed {folder}")

@@ -8,7 +8,6 @@ Ctrl-C.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import socket
@@ -19,13 +18,11 @@ from pathlib import Path
 
 from . import lessonapp, paths, stages
 
-_LIBC = ctypes.CDLL(None, use_errno=True)
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    """In the child, before exec: get SIGTERM when the parent dies, even by SIGKILL (Linux)."""
-    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+# Each child gets SIGTERM when its parent (the tour, a test, a notebook's kernel) dies, even by
+# SIGKILL: util-linux's setpriv sets the parent-death signal (prctl PR_SET_PDEATHSIG) and execs the
+# command, which keeps its PID. (Not a preexec_fn: that runs Python between fork and exec, unsafe
+# in a process with threads.)
+DIE_WITH_PARENT = ["setpriv", "--pdeathsig", "TERM", "--"]
 
 
 class ServiceError(RuntimeError):
@@ -63,9 +60,9 @@ class Process:
     def start(self) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log, "wb") as out:
-            self.proc = subprocess.Popen(self.argv, cwd=self.cwd, env=self.env, stdout=out,
-                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                         start_new_session=True, preexec_fn=_die_with_parent)
+            self.proc = subprocess.Popen([*DIE_WITH_PARENT, *self.argv], cwd=self.cwd, env=self.env,
+                                         stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                         start_new_session=True)
 
     @property
     def pid(self) -> int:
@@ -79,22 +76,47 @@ class Process:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
     def stop(self, grace: float = 15.0) -> None:
-        """SIGTERM to the process group (warm shutdown for a worker), SIGKILL if it lingers."""
-        if self.proc is None or self.proc.poll() is not None:
+        """SIGTERM to the process group (warm shutdown for a worker), SIGKILL if it lingers.
+
+        The group is signalled even when the main process has already ended: a worker killed
+        outright leaves its pool children behind, and they are still in its group (whose number
+        is the main process's PID, which the kernel does not reuse while the group has members).
+        """
+        if self.proc is None:
             return
+        group = self.proc.pid
+        if self.proc.poll() is None:
+            _signal_group(group, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                _signal_group(group, signal.SIGKILL)
+                self.proc.wait(timeout=5)
+        # whatever is left of the group: pool children of a main process that died first
+        _signal_group(group, signal.SIGKILL)
+
+
+def _signal_group(group: int, sig: int) -> None:
+    try:
+        os.killpg(group, sig)
+    except ProcessLookupError:  # nobody left in it
+        pass
+
+
+def group_members(group: int) -> list[int]:
+    """PIDs of the live (not zombie) processes in a process group, from /proc."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
         try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=5)
-        except ProcessLookupError:
-            pass
-        # pool children left behind by a killed parent are in the same group
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+            stat = (entry / "stat").read_text()
+        except OSError:  # ended meanwhile
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) ": state, ppid, pgrp, ...
+        if fields[0] != "Z" and int(fields[2]) == group:
+            members.append(int(entry.name))
+    return members
 
 
 class RedisServer(Process):

