@@ -7,9 +7,11 @@
 #
 # Usage: scripts/build-redis.sh [--version V] [--prefix DIR] [--workdir DIR] [--downloads DIR]
 #                               [--tarball FILE] [--test none|fast|full] [--make-args "ARGS"]
-#                               [--offline] [--force] [--fetch-only]
+#                               [--test-user USER] [--offline] [--force] [--fetch-only]
 # Every option also has an environment variable: REDIS_VERSION, REDIS_PREFIX, REDIS_WORKDIR,
-# REDIS_DOWNLOADS, REDIS_TARBALL, REDIS_TEST, REDIS_MAKE_ARGS, REDIS_OFFLINE=1, REDIS_FORCE=1.
+# REDIS_DOWNLOADS, REDIS_TARBALL, REDIS_TEST, REDIS_MAKE_ARGS, REDIS_TEST_USER, REDIS_OFFLINE=1,
+# REDIS_FORCE=1. --make-args takes VAR=value words only (USE_SYSTEMD=yes, say). --test-user (as
+# root) runs Redis's test suite as that unprivileged user: the VM's provisioning does.
 # --fetch-only stops after the tarball is fetched and verified (into --downloads, by default
 # WORKDIR/downloads: `--fetch-only --downloads ~/redis-src` is lesson 02's by-hand download).
 #
@@ -34,6 +36,7 @@ downloads="${REDIS_DOWNLOADS:-}"
 tarball_in="${REDIS_TARBALL:-}"
 tests="${REDIS_TEST:-fast}"
 make_args="${REDIS_MAKE_ARGS:-}"
+test_user="${REDIS_TEST_USER:-}"
 offline="${REDIS_OFFLINE:-0}"
 force="${REDIS_FORCE:-0}"
 fetch_only=0
@@ -47,6 +50,7 @@ while [ $# -gt 0 ]; do
     --tarball) tarball_in="$2"; shift 2 ;;
     --test) tests="$2"; shift 2 ;;
     --make-args) make_args="$2"; shift 2 ;;
+    --test-user) test_user="$2"; shift 2 ;;
     --offline) offline=1; shift ;;
     --force) force=1; shift ;;
     --fetch-only) fetch_only=1; shift ;;
@@ -57,6 +61,16 @@ done
 prefix="${prefix:-$workdir/redis-$version}"
 downloads="${downloads:-$workdir/downloads}"
 case "$tests" in none|fast|full) ;; *) die "--test must be none, fast or full, not '$tests'" ;; esac
+read -r -a make_words <<<"$make_args"
+for word in "${make_words[@]}"; do
+  [[ "$word" =~ ^[A-Za-z_][A-Za-z0-9_]*=[A-Za-z0-9_./:+,=-]*$ ]] \
+    || die "--make-args takes VAR=value words only (USE_SYSTEMD=yes, say), not '$word'"
+done
+if [ -n "$test_user" ]; then
+  [ "$(id -u)" = 0 ] || die "--test-user needs root (it runs the tests with runuser)"
+  id -u "$test_user" >/dev/null 2>&1 || die "--test-user $test_user: no such user"
+  [ "$(id -u "$test_user")" != 0 ] || die "--test-user $test_user is root; name an unprivileged user"
+fi
 
 # The fast, meaningful subset of Redis's own test suite (about 20 s instead of about 6 min on 2 cores):
 # what Celery's Redis broker and backend use — strings and counters (results), lists (the queue),
@@ -102,21 +116,15 @@ fetch_from_debian() {
   command -v apt-get >/dev/null || die "download.redis.io is out of reach and there is no apt-get for Debian's source archive; download $file yourself and pass --tarball"
   local aptdir="$workdir/apt" tmp
   mkdir -p "$aptdir/lists/partial" "$aptdir/cache/archives/partial" "$aptdir/sources.list.d"
-  rm -f "$aptdir/sources.list.d/"*
-  # A private apt configuration: deb-src twins of the system's own mirrors, lists in our folder.
+  # A private apt configuration: deb-src twins of the system's own mirrors, lists in our folder,
+  # with any option that would turn off apt's signature checks dropped (scripts/apt-src-sources.sh).
   # The system's apt setup is read, never changed.
-  local f n=0
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -f "$f" ] || continue
-    sed -n 's/^[[:space:]]*deb[[:space:]]/deb-src /p' "$f" >"$aptdir/sources.list.d/src$n.list"; n=$((n + 1))
-  done
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -f "$f" ] || continue
-    sed 's/^Types:.*/Types: deb-src/' "$f" >"$aptdir/sources.list.d/src$n.sources"; n=$((n + 1))
-  done
+  bash "$here/apt-src-sources.sh" /etc/apt "$aptdir/sources.list.d"
   local opts=(-q -o "Dir::State::Lists=$aptdir/lists" -o "Dir::Cache=$aptdir/cache"
     -o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$aptdir/sources.list.d"
-    -o "APT::Sandbox::User=$(id -un)")
+    -o "APT::Sandbox::User=$(id -un)" -o Acquire::AllowInsecureRepositories=false
+    -o Acquire::AllowWeakRepositories=false -o Acquire::AllowDowngradeToInsecureRepositories=false
+    -o APT::Get::AllowUnauthenticated=false)
   info "reading Debian's source index (private apt configuration in $aptdir)"
   apt-get "${opts[@]}" update >"$aptdir/update.log" 2>&1 || die "apt-get update failed; see $aptdir/update.log"
   tmp="$(mktemp -d "$workdir/debsrc.XXXXXX")"
@@ -183,23 +191,28 @@ jobs="$(nproc 2>/dev/null || echo 2)"
 # Redis stamps the git commit of its source folder into the binary (redis-server --version: sha=).
 # Our build folder may sit inside another git checkout (this course's): keep git from finding it.
 export GIT_CEILING_DIRECTORIES="$workdir/build"
-step "make -j$jobs $make_args (log: $src/build.log)"
+step "make -j$jobs ${make_words[*]} (log: $src/build.log)"
 start=$SECONDS
-# shellcheck disable=SC2086  # make_args is a list of VAR=value words
-if ! make -C "$src" -j"$jobs" $make_args >"$src/build.log" 2>&1; then
+if ! make -C "$src" -j"$jobs" "${make_words[@]}" >"$src/build.log" 2>&1; then
   tail -n 30 "$src/build.log" >&2
   die "make failed (full log: $src/build.log). Missing compiler? Run scripts/install-build-deps.sh (lesson 02)."
 fi
 info "built in $((SECONDS - start)) s"
 
 # --- 6. test -------------------------------------------------------------------------------------
+as_tester=()
+if [ -n "$test_user" ] && [ "$tests" != none ]; then
+  chown -R "$test_user:" "$src"  # the suite writes into the tree (tests/tmp)
+  as_tester=(runuser -u "$test_user" --)
+  info "the tests run as $test_user"
+fi
 case "$tests" in
   none) step "Tests skipped (--test none)" ;;
   fast)
     step "Test: a fast subset of Redis's own suite (${FAST_TESTS[*]})"
     args=(); for t in "${FAST_TESTS[@]}"; do args+=(--single "$t"); done
     start=$SECONDS
-    (cd "$src" && ./runtest --clients "$TEST_CLIENTS" "${args[@]}") >"$src/test.log" 2>&1 \
+    (cd "$src" && "${as_tester[@]}" ./runtest --clients "$TEST_CLIENTS" "${args[@]}") >"$src/test.log" 2>&1 \
       || { tail -n 30 "$src/test.log" >&2; die "Redis's tests failed (log: $src/test.log); is tcl installed?"; }
     plain="$(sed 's/\x1b\[[0-9;]*m//g' "$src/test.log")"
     grep -q 'All tests passed' <<<"$plain" || { tail -n 30 "$src/test.log" >&2; die "Redis's tests did not all pass (log: $src/test.log)"; }
@@ -207,13 +220,14 @@ case "$tests" in
     ;;
   full)
     step "Test: make test (the whole suite, about 6 minutes on 2 cores)"
-    make -C "$src" test 2>&1 | tee "$src/test.log" | grep -E '^\[(ok|err|exception)\]|All tests passed' \
+    "${as_tester[@]}" make -C "$src" test 2>&1 | tee "$src/test.log" | grep -E '^\[(ok|err|exception)\]|All tests passed' \
       || true
     grep -q 'All tests passed' "$src/test.log" || die "make test failed (log: $src/test.log)"
     ;;
 esac
 
 # --- 7. install ----------------------------------------------------------------------------------
+[ ${#as_tester[@]} = 0 ] || chown -R "$(id -u):$(id -g)" "$src"  # what root installs, root owns
 step "make install PREFIX=$prefix"
 mkdir -p "$prefix"
 make -C "$src" install PREFIX="$prefix" >"$src/install.log" 2>&1 || { cat "$src/install.log" >&2; die "make install failed"; }

@@ -37,6 +37,7 @@ if [ "$(id -u)" = 0 ]; then
   sudo=()
 elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
   sudo=(sudo)
+  echo "    installing them with sudo (it runs without asking you for a password here): apt-get install ${missing[*]}"
 else
   echo "install-build-deps: installing packages needs root. Run this, then try again:" >&2
   echo "    sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2

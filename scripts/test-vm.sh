@@ -70,7 +70,8 @@ finish() {
       done
   fi
   for pidfile in "${started_daemons[@]}"; do
-    [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null && info "stopped $(basename "$pidfile" .pid)"
+    [ -f "$pidfile" ] && [ "$(cat "/proc/$(cat "$pidfile")/comm" 2>/dev/null)" = "$(basename "$pidfile" .pid)" ] \
+      && kill "$(cat "$pidfile")" && info "stopped $(basename "$pidfile" .pid)"
   done
   end_phase
   printf '\n==> Phases\n'
@@ -83,7 +84,7 @@ trap 'exit 130' INT TERM
 
 phase "Host tools (apt)"
 need=(vagrant vagrant-libvirt libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils debootstrap
-      shellcheck dnsmasq-base ebtables iptables rsync fdisk curl)
+      debian-archive-keyring shellcheck dnsmasq-base ebtables iptables rsync fdisk curl)
 missing=()
 for pkg in "${need[@]}"; do dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -104,7 +105,11 @@ phase "libvirt daemons"
 if [ -e /dev/kvm ]; then chown root:kvm /dev/kvm 2>/dev/null || true; chmod 0660 /dev/kvm; fi
 for daemon in virtlogd libvirtd; do
   pidfile="/run/$daemon.pid"
-  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then info "$daemon already running"; continue; fi
+  # a pidfile can outlive its daemon (a host restart): it counts only if that PID is this daemon
+  if [ -f "$pidfile" ] && [ "$(cat "/proc/$(cat "$pidfile")/comm" 2>/dev/null)" = "$daemon" ]; then
+    info "$daemon already running (pid $(cat "$pidfile"))"; continue
+  fi
+  rm -f "$pidfile"
   "$daemon" -d
   for _ in $(seq 50); do [ -s "$pidfile" ] && break; sleep 0.2; done
   started_daemons+=("$pidfile")
@@ -165,14 +170,36 @@ vagrant ssh -c 'cd /vagrant && .venv/bin/pytest -p no:cacheprovider notebooks' 2
 no_leftovers "the notebooks"
 
 phase "From the host: the forwarded JupyterLab port"
+# The token stays out of this log and of every command line: read into a variable, handed to curl
+# on its standard input (-K -) as a header.
 token="$(vagrant ssh -c 'cat ~/.celery-lab-jupyter-token' 2>/dev/null | tr -d '\r\n')"
+[ ${#token} -ge 32 ] || die "no JupyterLab token in the VM"
+status() { # HTTP status of /api/status through the forward; $1: with the token (1) or without (0)
+  local header=""
+  [ "$1" = 1 ] && header="header = \"Authorization: token $token\""
+  curl -s -m 10 -o /dev/null -w '%{http_code}' -K - "http://127.0.0.1:$CELERY_LAB_JUPYTER_PORT/api/status" \
+    <<<"$header" || true
+}
 for _ in $(seq 60); do
-  code="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$CELERY_LAB_JUPYTER_PORT/api/status?token=$token" || true)"
+  code="$(status 1)"
   [ "$code" = 200 ] && break
   sleep 2
 done
 [ "$code" = 200 ] || die "JupyterLab did not answer on 127.0.0.1:$CELERY_LAB_JUPYTER_PORT (HTTP $code)"
-info "JupyterLab answers on 127.0.0.1:$CELERY_LAB_JUPYTER_PORT (HTTP 200)"
+info "JupyterLab answers on 127.0.0.1:$CELERY_LAB_JUPYTER_PORT (HTTP 200 with the token)"
+code="$(status 0)"
+[ "$code" = 403 ] || die "JupyterLab answered HTTP $code without a token (403 expected)"
+info "without the token: HTTP 403"
+has_token() { grep -qFf <(printf '%s\n' "$token") "$@"; }  # the pattern on a file descriptor, not in argv
+procs="$(vagrant ssh -c 'ps -eo args' 2>/dev/null)"
+[ -n "$procs" ] || die "could not list the VM's processes"
+if has_token <<<"$procs"; then die "the JupyterLab token is on a command line in the VM"; fi
+info "the token is on no command line in the VM"
+url="$(vagrant ssh -c celery-lab-jupyter-url 2>/dev/null | tr -d '\r')"
+[ "$url" = "http://127.0.0.1:8888/lab?token=$token" ] || die "celery-lab-jupyter-url does not print the login URL"
+info "celery-lab-jupyter-url prints the login URL"
+grep -q "the tests run as celery-lab-build" "$state/up.log" || die "Redis's tests did not run as the unprivileged build user"
+info "Redis's tests ran as celery-lab-build, not root"
 # Where does the forward listen? Only on the host's loopback (read from the socket table, no traffic).
 listen="$(ss -Hltn "sport = :$CELERY_LAB_JUPYTER_PORT" | awk '{print $4}' | sort -u | tr '\n' ' ')"
 info "port $CELERY_LAB_JUPYTER_PORT listens on: $listen"
@@ -192,3 +219,7 @@ info "$(tr '\n' ';' <<<"$counts")"
 [ "$(grep -c 'changed: ' <<<"$counts")" -ge 4 ] || die "not every provisioning script reported its changes"
 if grep -v 'changed: 0$' <<<"$counts" | grep -q .; then die "the second provision changed something: $counts"; fi
 info "second provision: nothing changed"
+for log in "$state"/*.log; do
+  if has_token "$log"; then die "the JupyterLab token is in $log"; fi
+done
+info "the JupyterLab token is in none of this run's logs"

@@ -59,3 +59,42 @@ def test_unknown_version_is_refused_with_the_known_list(tmp_path):
     proc = build("--version", "9.9.9", "--prefix", str(tmp_path / "p"), "--workdir", str(tmp_path))
     assert proc.returncode != 0 and "redis-7.0.15.tar.gz" in proc.stderr
     assert not (tmp_path / "p").exists()
+
+
+def test_make_args_take_var_value_words_only(tmp_path):
+    for bad in ("install", "-C /", "USE_SYSTEMD=yes *", "CFLAGS=$(id)"):
+        proc = build("--make-args", bad, "--prefix", str(tmp_path / "p"), "--workdir", str(tmp_path))
+        assert proc.returncode != 0 and "VAR=value words only" in proc.stderr, (bad, proc.stderr)
+    assert not (tmp_path / "p").exists() and not (tmp_path / "downloads").exists()
+
+
+def test_the_test_user_must_exist_and_not_be_root(tmp_path):
+    for user, why in (("celery-lab-no-such-user", "no such user"), ("root", "is root")):
+        proc = build("--test-user", user, "--prefix", str(tmp_path / "p"), "--workdir", str(tmp_path))
+        assert proc.returncode != 0 and why in proc.stderr, proc.stderr
+    assert not (tmp_path / "p").exists()
+
+
+def test_the_private_apt_sources_keep_apts_signature_checks(tmp_path):
+    """build-redis.sh's Debian fallback copies the system's sources; switches that turn checks off stay behind."""
+    etc = tmp_path / "etc"
+    (etc / "sources.list.d").mkdir(parents=True)
+    (etc / "sources.list").write_text(
+        "deb [trusted=yes arch=amd64] http://mirror.invalid/debian bookworm main\n"
+        "deb [ allow-insecure=yes signed-by=/usr/share/keyrings/k.gpg ] "
+        "http://mirror.invalid/debian bookworm-updates main\n"
+        "# deb http://commented.invalid/ bookworm main\n")
+    (etc / "sources.list.d" / "extra.sources").write_text(
+        "Types: deb\nURIs: http://mirror.invalid/debian\nSuites: bookworm\nComponents: main\nTrusted: yes\n"
+        "Allow-Weak: yes\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n")
+    out = tmp_path / "out"
+    proc = subprocess.run(["bash", str(REPO / "scripts" / "apt-src-sources.sh"), str(etc), str(out)],
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    rendered = {f.name: f.read_text() for f in out.iterdir()}
+    assert rendered["src0.list"].splitlines() == [
+        "deb-src [arch=amd64] http://mirror.invalid/debian bookworm main",
+        "deb-src [signed-by=/usr/share/keyrings/k.gpg ] http://mirror.invalid/debian bookworm-updates main"]
+    assert rendered["src1.sources"].splitlines() == [
+        "Types: deb-src", "URIs: http://mirror.invalid/debian", "Suites: bookworm", "Components: main",
+        "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg"]

@@ -13,8 +13,10 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
+import redis
 from courselab import paths
 from courselab.lab import Lab
 from courselab.services import Process, Worker, free_port, group_members
@@ -153,3 +155,139 @@ def test_an_install_with_a_tampered_hash_fails(tmp_path):
     accepted = install(hashes)
     assert accepted.returncode == 0, accepted.stderr[-2000:]
     assert (tmp_path / "t" / "redis" / "__init__.py").exists()
+
+
+# --- the VM's redis.conf: never rendered empty, and what it says is what runs --------------------------
+
+
+def render(upstream: Path, out: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", str(REPO / "scripts/vm/redis-conf.sh"), str(upstream), str(out)],
+                          capture_output=True, text=True, timeout=30)
+
+
+def upstream_conf() -> Path:
+    conf = paths.redis_workdir() / "build" / f"redis-{paths.default_redis_version()}" / "redis.conf"
+    assert conf.is_file(), "make test builds Redis (its source tree included) before the tests"
+    return conf
+
+
+@pytest.mark.parametrize("source", ["missing", "empty", "not-redis-conf"])
+def test_an_empty_or_failed_render_is_refused_and_the_old_config_kept(tmp_path, source):
+    out = tmp_path / "redis.conf"
+    out.write_text("bind 127.0.0.1 -::1\n# the config that was there before\n")
+    upstream = tmp_path / "upstream.conf"
+    if source == "empty":
+        upstream.write_text("")
+    elif source == "not-redis-conf":
+        upstream.write_text("port 6379\n")
+    proc = render(upstream, out)
+    assert proc.returncode == 1 and "left as it was" in proc.stderr, proc.stderr
+    assert out.read_text() == "bind 127.0.0.1 -::1\n# the config that was there before\n"
+    assert [f.name for f in tmp_path.iterdir() if f.name.startswith(".redis.conf")] == []  # no temp file left
+
+
+def test_the_rendered_config_runs_loopback_only_and_denies_config_set(services, tmp_path):
+    out = tmp_path / "redis.conf"
+    assert render(upstream_conf(), out).returncode == 0
+    assert render(upstream_conf(), out).returncode == 3  # a second render changes nothing
+    # run it for real, with a data folder and port of this test instead of /var/lib/redis and 6379
+    data = tmp_path / "data"
+    data.mkdir()
+    text = out.read_text().replace("\ndir /var/lib/redis\n", f"\ndir {data}\n")
+    out.write_text(text)
+    port = free_port()
+    server = services.add(Process("redis-server", [str(paths.redis_bin()), str(out), "--port", str(port),
+                                                   "--supervised", "no"], data, data / "redis.log"))
+    client = redis.Redis(port=port, decode_responses=True)
+    assert wait_until(lambda: _pings(client)), server.output()
+    assert client.config_get("bind") == {"bind": "127.0.0.1 -::1"}
+    assert client.config_get("protected-mode") == {"protected-mode": "yes"}
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        client.config_set("requirepass", "locked-out")
+    assert client.set("celery", "still works") and client.get("celery") == "still works"
+
+
+def _pings(client) -> bool:
+    try:
+        return client.ping()
+    except redis.exceptions.ConnectionError:
+        return False
+
+
+# --- the box build: a tree with a mount still in it is never deleted --------------------------------
+
+REMOVE_TREE_WHILE_BUSY = r"""
+set -euo pipefail
+source scripts/vm/lib.sh
+work="$(mktemp -d)"
+mkdir -p "$work/root/dev"
+mount -t tmpfs none "$work/root/dev"         # as build-box.sh bind-mounts the host's /dev into its chroot
+echo precious > "$work/root/dev/precious"
+(cd "$work/root/dev" && exec sleep 60) & holder=$!   # keeps the mount busy: umount fails
+for _ in $(seq 50); do [ "$(readlink /proc/$holder/cwd)" = "$work/root/dev" ] && break; sleep 0.1; done
+if remove_tree "$work"; then echo "removed while busy"; else echo "refused: $?"; fi
+cat "$work/root/dev/precious"
+kill "$holder"; wait "$holder" 2>/dev/null || true
+remove_tree "$work" && [ ! -e "$work" ] && echo "removed once unmounted"
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounts need root (CI and make test-vm run as root)")
+def test_a_failed_unmount_stops_the_cleanup():
+    """In a mount namespace of its own (nothing of it reaches this machine's mounts)."""
+    proc = subprocess.run(["unshare", "--mount", "--propagation", "private", "bash", "-c", REMOVE_TREE_WHILE_BUSY],
+                          cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["refused: 1", "precious", "removed once unmounted"], proc.stdout
+    assert "still mounted, so" in proc.stderr and "is left in place" in proc.stderr
+
+
+# --- the VM trusts only the extra CAs the host trusts ---------------------------------------------------
+
+
+def make_ca(folder: Path, name: str) -> Path:
+    """A real self-signed CA certificate (openssl), as a proxy's CA would be."""
+    cert = folder / name
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(folder / f"{name}.key"),
+                    "-out", str(cert), "-subj", f"/CN=celery-lab test {name}", "-days", "2"],
+                   check=True, capture_output=True, timeout=60)
+    return cert
+
+
+def test_only_certificates_the_host_trusts_are_carried_and_planted_ones_removed(tmp_path):
+    source, keys = tmp_path / "share", tmp_path / "keys"
+    (source / "sub").mkdir(parents=True)
+    keys.mkdir()
+    proxy = make_ca(keys, "proxy.crt")
+    lying_there = make_ca(keys, "lying-there.crt")
+    (source / "sub" / "proxy.crt").write_text(proxy.read_text())      # trusted: in the bundle below
+    (source / "lying-there.crt").write_text(lying_there.read_text())  # only lying in the folder
+    bundle = tmp_path / "ca-certificates.crt"
+    bundle.write_text(make_ca(keys, "public-root.crt").read_text() + proxy.read_text())
+
+    picked = subprocess.run([sys.executable, "scripts/vm/host-cas.py", str(source), str(bundle)], cwd=REPO,
+                            capture_output=True, text=True, timeout=30, check=True).stdout.strip()
+    assert [entry.split(":")[0] for entry in picked.split()] == ["proxy.crt"]
+
+    # in the VM (here: a scratch folder for its trust store); something planted there goes
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "planted.crt").write_text(lying_there.read_text())
+
+    def provision(cas: str) -> subprocess.CompletedProcess:
+        env = {**os.environ, "CELERY_LAB_HOST_CAS": cas, "CELERY_LAB_CA_DIR": str(store),
+               "CELERY_LAB_CA_UPDATE": "true"}
+        return subprocess.run(["bash", "scripts/vm/ca-certs.sh"], cwd=REPO, env=env, capture_output=True, text=True,
+                              timeout=60)
+
+    first = provision(picked)
+    assert first.returncode == 0, first.stderr
+    assert sorted(f.name for f in store.iterdir()) == ["proxy.crt"]
+    assert (store / "proxy.crt").read_text().split() == proxy.read_text().split()
+    assert "removed: " in first.stdout and "changed: 2" in first.stdout
+    assert "changed: 0" in provision(picked).stdout
+    # the host stops trusting it: the VM does too, at the next provision
+    assert provision("").returncode == 0 and list(store.iterdir()) == []
+    # and what is handed over must be a certificate
+    bad = provision("evil.crt:" + "bm90IGEgY2VydGlmaWNhdGU=")  # base64 of "not a certificate"
+    assert bad.returncode == 1 and "not a PEM certificate" in bad.stderr and list(store.iterdir()) == []

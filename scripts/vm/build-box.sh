@@ -20,7 +20,8 @@ box="$cache/bookworm64-$recipe.box"
 mirror() { # the system's own Debian mirror, as apt is configured
   local uri
   uri="$(grep -hE '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null \
-    | grep -v security | head -n1 | awk '{print ($1 == "deb") ? $2 : $2}')"
+    | grep -v security | head -n1 \
+    | awk '$1 == "deb" && $2 ~ /^\[/ { i = 2; while ($i !~ /\]$/) i++; print $(i + 1); next } { print $2 }')"
   [ -n "$uri" ] || die "no Debian mirror in the apt configuration"
   echo "$uri"
 }
@@ -31,10 +32,10 @@ if [ ! -f "$box" ]; then
   mnt="$work/root"; loop=""
   cleanup() {
     set +e
-    for m in dev/pts dev proc sys; do mountpoint -q "$mnt/$m" && umount "$mnt/$m"; done
-    mountpoint -q "$mnt" && umount "$mnt"
+    # every mount below $work first (the chroot's binds of the host's /dev, /proc, /sys included);
+    # if one stays, remove_tree deletes nothing and says what is still mounted
+    remove_tree "$work" || info "left $work in place: unmount what is listed above, then remove it"
     [ -n "$loop" ] && losetup -d "$loop"
-    rm -rf "$work"
   }
   trap cleanup EXIT
   mkdir -p "$mnt" "$cache"
@@ -58,7 +59,10 @@ if [ ! -f "$box" ]; then
   step "debootstrap bookworm (minbase + what a Vagrant box needs)"
   # dbus + libpam-systemd as in Debian's own boxes: without a system bus, only root can ask systemd
   # (`systemctl is-active redis` as the vagrant user would fail with "Failed to connect to bus").
-  debootstrap --variant=minbase \
+  # Verified against Debian's archive keyring (Release signature -> Packages -> each .deb's hash).
+  keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+  [ -s "$keyring" ] || die "Debian's archive keyring is missing ($keyring): apt-get install debian-archive-keyring"
+  debootstrap --variant=minbase --keyring="$keyring" \
     --include=systemd-sysv,dbus,libpam-systemd,linux-image-amd64,grub-pc,openssh-server,sudo,ifupdown,isc-dhcp-client,iproute2,ca-certificates,netbase,rsync,locales \
     bookworm "$mnt" "$MIRROR" >"$work/debootstrap.log" 2>&1 || { tail -n 30 "$work/debootstrap.log"; die "debootstrap failed"; }
 
@@ -72,7 +76,7 @@ if [ ! -f "$box" ]; then
   echo 'en_US.UTF-8 UTF-8' >"$mnt/etc/locale.gen"
   chroot "$mnt" locale-gen >/dev/null
   chroot "$mnt" useradd -m -s /bin/bash vagrant
-  echo 'vagrant:vagrant' | chroot "$mnt" chpasswd
+  chroot "$mnt" passwd -q -l vagrant  # no password: Vagrant's key logs in, and `vagrant up` replaces that key
   echo 'vagrant ALL=(ALL) NOPASSWD:ALL' >"$mnt/etc/sudoers.d/vagrant"; chmod 0440 "$mnt/etc/sudoers.d/vagrant"
   install -d -m 0700 -o 1000 -g 1000 "$mnt/home/vagrant/.ssh"
   key="$(dpkg -L vagrant | grep -E '/keys/vagrant(\.pub)?$' | grep -E '\.pub$' | head -n1)"
@@ -103,8 +107,9 @@ menuentry 'Debian GNU/Linux 12 (celery-lab box)' {
   initrd /boot/$initrd
 }
 CFG
-  for m in dev/pts dev proc sys; do umount "$mnt/$m"; done
-  umount "$mnt"; losetup -d "$loop"; loop=""
+  umount -R "$mnt"  # the binds and the disk itself
+  ! findmnt -rn -o TARGET | grep -q "^$mnt" || die "still mounted under $mnt"
+  losetup -d "$loop"; loop=""
 
   step "qcow2 and .box"
   qemu-img convert -O qcow2 "$work/disk.raw" "$work/box.img"

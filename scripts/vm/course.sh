@@ -29,9 +29,10 @@ stamp="$repo/.venv/bin/.installed"
 if [ -f "$stamp" ] && [ "$stamp" -nt "$repo/requirements.txt" ]; then
   info "up to date"
 else
-  runuser -u vagrant -- env ${PIP_INDEX_URL:+PIP_INDEX_URL="$PIP_INDEX_URL"} \
-    ${PIP_EXTRA_INDEX_URL:+PIP_EXTRA_INDEX_URL="$PIP_EXTRA_INDEX_URL"} \
-    ${PIP_TRUSTED_HOST:+PIP_TRUSTED_HOST="$PIP_TRUSTED_HOST"} \
+  # pip checks TLS against the system's bundle, which holds the host's extra CAs (ca-certs.sh);
+  # the host's index, if it has its own, and nothing else of its pip settings (see the Vagrantfile).
+  runuser -u vagrant -- env PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
+    ${PIP_INDEX_URL:+PIP_INDEX_URL="$PIP_INDEX_URL"} \
     bash -c 'cd /vagrant && make venv' || die "make venv failed"
   changed
 fi
@@ -39,9 +40,19 @@ fi
 step "JupyterLab service on 127.0.0.1:8888 (celery-lab-jupyter.service)"
 token_file=/home/vagrant/.celery-lab-jupyter-token
 if [ ! -s "$token_file" ]; then
-  runuser -u vagrant -- bash -c "umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > $token_file"
-  changed
+  # 24 random bytes as hex, written by vagrant with umask 077 (only vagrant can read it)
+  runuser -u vagrant -- bash -c "umask 077; od -An -N24 -tx1 /dev/urandom | tr -d ' \n' > $token_file"
+  [ -s "$token_file" ] || die "could not write the JupyterLab token $token_file"
+  info "new login token in $token_file"; changed
 fi
+put /usr/local/bin/celery-lab-jupyter-url 0755 <<'URL' || true
+#!/bin/sh
+# celery-lab: print JupyterLab's login URL (the token stays out of logs and process lists).
+# On the host: vagrant ssh -c celery-lab-jupyter-url   (another host port: celery-lab-jupyter-url PORT)
+set -eu
+token="$(cat "$HOME/.celery-lab-jupyter-token")"
+printf 'http://127.0.0.1:%s/lab?token=%s\n' "${1:-8888}" "$token"
+URL
 unit_changed=0
 put /etc/systemd/system/celery-lab-jupyter.service 0644 <<'UNIT' && unit_changed=1
 [Unit]
@@ -52,8 +63,26 @@ After=network.target redis.service
 User=vagrant
 WorkingDirectory=/vagrant
 Environment=CELERY_LAB_SYSTEM_REDIS=1 CELERY_LAB_REDIS_PREFIX=/usr/local REDIS_WORKDIR=/var/cache/celery-lab/redis
-ExecStart=/bin/sh -c 'exec /vagrant/.venv/bin/python /vagrant/scripts/notebook.py --ip 127.0.0.1 --port 8888 -- --IdentityProvider.token="$(cat /home/vagrant/.celery-lab-jupyter-token)"'
+# The login token, read from its file by scripts/notebook.py: not on the command line (ps), and no
+# JupyterLab at all if the file is missing or empty (notebook.py exits 2; no restart loop for that).
+Environment=JUPYTER_TOKEN_FILE=/home/vagrant/.celery-lab-jupyter-token
+ExecStart=/vagrant/.venv/bin/python /vagrant/scripts/notebook.py --ip 127.0.0.1 --port 8888
 Restart=on-failure
+RestartPreventExitStatus=2
+# hardening: its terminals are a shell as vagrant, but no way up to root (sudo) from there
+NoNewPrivileges=yes
+PrivateTmp=yes
+PrivateDevices=yes
+ProtectSystem=full
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectControlGroups=yes
+ProtectClock=yes
+RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK
+RestrictSUIDSGID=yes
+LockPersonality=yes
+CapabilityBoundingSet=
 
 [Install]
 WantedBy=multi-user.target
@@ -63,5 +92,6 @@ if ! systemctl is-enabled --quiet celery-lab-jupyter; then systemctl enable --qu
 if [ "$unit_changed" = 1 ] || ! systemctl is-active --quiet celery-lab-jupyter; then
   systemctl restart celery-lab-jupyter; changed
 fi
-info "JupyterLab: http://127.0.0.1:8888/lab?token=$(cat "$token_file")  (on the host too, through the forward)"
+info "JupyterLab on 127.0.0.1:8888 (on the host too, through the forward); its login URL, from the host:"
+info "    vagrant ssh -c celery-lab-jupyter-url"
 summary

@@ -17,7 +17,10 @@ put() {
     info "unchanged: $target"
     return 1
   fi
-  install -D -m "$mode" "$tmp" "$target"
+  if ! install -D -m "$mode" "$tmp" "$target"; then
+    rm -f "$tmp"
+    die "could not write $target"
+  fi
   rm -f "$tmp"
   info "wrote: $target"
   CHANGES=$((CHANGES + 1))
@@ -27,3 +30,20 @@ put() {
 changed() { CHANGES=$((CHANGES + 1)); }
 
 summary() { printf '\n%s: changed: %d\n' "$(basename "$0")" "$CHANGES"; }
+
+# remove_tree DIR: unmount everything mounted below DIR (deepest first), then delete DIR without
+# leaving its file system. If a mount is still there (busy, say), stop and delete nothing: under a
+# chroot's bind mounts `rm -rf` would go on into the host's /dev, /proc and /sys.
+remove_tree() {
+  local dir=$1 left
+  [ -d "$dir" ] || return 0
+  findmnt -rn -o TARGET | awk -v d="$dir/" 'index($0 "/", d) == 1' | sort -r | while read -r target; do
+    umount -R "$target" 2>/dev/null || true
+  done
+  left="$(findmnt -rn -o TARGET | awk -v d="$dir/" 'index($0 "/", d) == 1')"
+  if [ -n "$left" ]; then
+    printf '\n%s: error: still mounted, so %s is left in place: %s\n' "$(basename "$0")" "$dir" "$left" >&2
+    return 1
+  fi
+  rm -rf --one-file-system -- "$dir"
+}

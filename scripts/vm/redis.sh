@@ -10,13 +10,24 @@ source "$(dirname "$0")/lib.sh"
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 workdir=/var/cache/celery-lab/redis
 
+step "Build user celery-lab-build (Redis's test suite runs as it, not as root)"
+if ! id celery-lab-build >/dev/null 2>&1; then
+  adduser --system --group --no-create-home --home /nonexistent celery-lab-build >/dev/null
+  info "created user celery-lab-build"; changed
+else
+  info "user celery-lab-build exists"
+fi
+
 step "Build Redis from source into /usr/local (scripts/build-redis.sh)"
+version="$(awk '!/^#/ && $5 == "default" { sub(/^redis-/, "", $1); sub(/\.tar\.gz$/, "", $1); print $1 }' \
+  "$repo/scripts/redis-releases.txt")"
+[ -n "$version" ] || die "no default release in scripts/redis-releases.txt"
 log="$(mktemp)"
-bash "$repo/scripts/build-redis.sh" --prefix /usr/local --workdir "$workdir" \
-  --make-args "USE_SYSTEMD=yes" --test fast 2>&1 | tee "$log"
+bash "$repo/scripts/build-redis.sh" --version "$version" --prefix /usr/local --workdir "$workdir" \
+  --make-args "USE_SYSTEMD=yes" --test fast --test-user celery-lab-build 2>&1 | tee "$log"
 grep -q "already installed" "$log" || changed
 rm -f "$log"
-src="$(find "$workdir/build" -maxdepth 1 -name 'redis-*' | sort -V | tail -n1)"
+src="$workdir/build/redis-$version"  # the exact release built, never "the newest folder there"
 
 step "System user redis, data folder /var/lib/redis"
 if ! id redis >/dev/null 2>&1; then
@@ -27,18 +38,15 @@ else
 fi
 if [ ! -d /var/lib/redis ]; then install -d -o redis -g redis -m 0750 /var/lib/redis; changed; fi
 
-step "/etc/redis/redis.conf from upstream's redis.conf"
-# Upstream's defaults already bind 127.0.0.1 -::1 with protected-mode yes; we say so explicitly,
-# and run supervised by systemd, in the foreground, with data in /var/lib/redis and logs to journald.
+step "/etc/redis/redis.conf from upstream's redis.conf of Redis $version (scripts/vm/redis-conf.sh)"
+install -d -o root -g redis -m 0750 /etc/redis
 conf_changed=0
-sed -e 's/^bind .*/bind 127.0.0.1 -::1/' \
-    -e 's/^protected-mode .*/protected-mode yes/' \
-    -e 's/^# *supervised .*/supervised systemd/' \
-    -e 's/^daemonize .*/daemonize no/' \
-    -e 's|^dir .*|dir /var/lib/redis|' \
-    -e 's/^logfile .*/logfile ""/' \
-    -e 's|^pidfile .*|# pidfile: not needed under systemd (Type=notify)|' \
-    "$src/redis.conf" | put /etc/redis/redis.conf 0640 && conf_changed=1
+rc=0; bash "$repo/scripts/vm/redis-conf.sh" "$src/redis.conf" /etc/redis/redis.conf || rc=$?
+case "$rc" in
+  0) conf_changed=1; changed ;;
+  3) ;;  # unchanged
+  *) die "/etc/redis/redis.conf could not be rendered (see above); the service was left as it was" ;;
+esac
 chown root:redis /etc/redis/redis.conf
 
 step "Kernel setting for Redis: vm.overcommit_memory = 1"
@@ -73,11 +81,24 @@ UMask=0077
 User=redis
 Group=redis
 WorkingDirectory=/var/lib/redis
-# hardening
+# hardening: a read-only system, no devices, no kernel knobs, only IP and Unix sockets, no capabilities
 PrivateTmp=yes
-ProtectSystem=full
+ProtectSystem=strict
 ProtectHome=yes
 ReadWritePaths=/var/lib/redis
+PrivateDevices=yes
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectControlGroups=yes
+ProtectClock=yes
+ProtectHostname=yes
+RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
+RestrictNamespaces=yes
+RestrictRealtime=yes
+RestrictSUIDSGID=yes
+LockPersonality=yes
+CapabilityBoundingSet=
 
 [Install]
 WantedBy=multi-user.target
@@ -88,5 +109,11 @@ if [ "$unit_changed" = 1 ] || [ "$conf_changed" = 1 ] || ! systemctl is-active -
   systemctl restart redis; info "redis restarted"; changed
 fi
 systemctl is-active --quiet redis || { journalctl -u redis --no-pager | tail -n 20; die "redis did not start"; }
-info "$(/usr/local/bin/redis-cli ping) from $(/usr/local/bin/redis-server --version | cut -d' ' -f1-3)"
+# What runs is what was rendered: read it back from the server (with a timeout: never hang here).
+cli() { timeout 10 /usr/local/bin/redis-cli --raw "$@" 2>&1 || true; }
+[ "$(cli ping)" = PONG ] || die "redis does not answer PING on 127.0.0.1:6379"
+running="bind $(cli config get bind | tail -n1), protected-mode $(cli config get protected-mode | tail -n1)"
+[ "$running" = "bind 127.0.0.1 -::1, protected-mode yes" ] || die "the running Redis has $running: not what /etc/redis/redis.conf says"
+[[ "$(cli config set dir /tmp)" == NOPERM* ]] || die "the default user may still run CONFIG SET"
+info "PONG from $(/usr/local/bin/redis-server --version | cut -d' ' -f1-3); $running; CONFIG SET denied"
 summary
