@@ -31,7 +31,7 @@ $(BIN)/.installed: requirements.txt
 redis: deps ## build Redis from source into .redis/ (skipped when already built)
 	@bash scripts/build-redis.sh --prefix "$(CELERY_LAB_REDIS_PREFIX)"
 
-tour: deps venv redis ## set-up, then play lessons 02-07 as written, in real terminals
+tour: deps venv redis ## set-up, then play every lesson from 02 on as written, in real terminals
 	@$(BIN)/python scripts/tour.py
 
 check: $(BIN)/.installed ## the stage table (make check STAGE=worker-up for one stage's details)
@@ -56,7 +56,7 @@ test: deps venv redis ## the test suite: lint, unit tests, real Redis + workers,
 	@$(BIN)/ruff check .
 	@$(BIN)/pytest
 
-test-vm: ## boot the Vagrant VM for real (libvirt/QEMU): provision, lessons 01-07 + notebooks inside, destroy
+test-vm: ## boot the Vagrant VM for real (libvirt/QEMU): provision, every lesson from 01 + notebooks inside, destroy
 	@bash scripts/test-vm.sh
 
 lock: venv ## re-pin requirements.txt from requirements.in, for Debian 12's Python 3.11.2

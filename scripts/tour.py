@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The whole course end to end: lessons 02-07 played exactly as written, in real terminals.
+"""The whole course end to end: every lesson from 02 on played exactly as written, in real terminals.
 
 `make tour` builds what is missing first (apt prerequisites, the venv, Redis from source), then
 runs this. Every command a lesson shows is typed into the terminal it names (tmux windows: main,
@@ -8,7 +8,7 @@ stops them with Ctrl-C, and every output the lessons show is compared with what 
 The last lesson's `make check` prints the stage table. Everything the tour starts is stopped at the
 end, also on Ctrl-C or a failure; a failure names the lesson line and shows the stage table.
 
-    python scripts/tour.py              lessons 02-07 (inside the course's VM: 01-07, the VM path)
+    python scripts/tour.py              lessons 02 onwards (inside the course's VM: from 01, the VM path)
     python scripts/tour.py --from 05    start at lesson 05, from its setup blocks (--to 06: stop after 06)
 
 On the host the lessons use port 6379 inside a private network namespace where one can be made, so

@@ -9,10 +9,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 from conftest import REPO, lesson_copy, run_check, worker
-from courselab import paths
+from courselab import lessonapp, paths
 
 # check id -> the cause its failing scenario below must report
 FAILING = {
@@ -37,6 +38,8 @@ FAILING = {
     "split-config-loaded": "config-not-loaded",
     "split-tasks-registered": "unregistered",
     "split-client-output": "no-result",
+    "inside-tasks-registered": "unregistered",
+    "inside-slow-result": "no-task-result",
 }
 
 
@@ -304,6 +307,41 @@ def test_split_tasks_fail_when_app_py_lacks_include(course, services, redis_serv
 
 def test_split_client_fails_without_its_worker(course, worker05):
     assert_fails_with(run_check(course, "split-client-output"), course, "no-result")
+
+
+# --- inside-redis -------------------------------------------------------------------------------
+
+
+def test_inside_redis_passes_once_slow_ran(course, services, redis_server):
+    worker(services, paths.lesson_dir("08"), "inside")
+    sent = subprocess.run([sys.executable, "send.py", "slow", "1"], cwd=paths.lesson_dir("08"), capture_output=True,
+                          text=True, timeout=60, env=lessonapp.lesson_env(paths.lesson_dir("08"), "inside"))
+    assert sent.returncode == 0, sent.stderr
+    assert_passes(run_check(course, "inside-tasks-registered"))
+    deadline = time.monotonic() + 30  # the check looks once; the task takes a second
+    while not (result := run_check(course, "inside-slow-result")).ok and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert_passes(result)
+    assert "inside.slow SUCCESS, result 1" in result.detail
+
+
+def test_inside_tasks_fail_with_lesson_05s_worker(course, worker05):
+    # lesson 05's worker also listens on database 0: it answers, but knows server.* only
+    result = run_check(course, "inside-tasks-registered")
+    assert_fails_with(result, course, "unregistered")
+    assert "inside.add" in result.detail and "celery -A inside" not in result.detail
+    assert "-A inside" in result.hint and "lessons/08-inside-redis" in result.hint
+
+
+def test_inside_slow_result_fails_when_only_add_ran(course, services, redis_server):
+    """The learner skipped section 6: a result of inside.add is there, none of inside.slow."""
+    worker(services, paths.lesson_dir("08"), "inside")
+    with lessonapp.lesson_app(paths.lesson_dir("08"), "inside") as app:
+        assert app.send_task("inside.add", (4, 4)).get(timeout=30) == 8
+    result = run_check(course, "inside-slow-result")
+    assert_fails_with(result, course, "no-task-result")
+    assert "1 × inside.add" in result.detail
+    assert "python send.py slow 5" in result.hint
 
 
 # --- the checker's command line -----------------------------------------------------------------

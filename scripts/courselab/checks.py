@@ -7,6 +7,7 @@ connection reads as 'Redis is not running' wherever it happens.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -365,6 +366,28 @@ def _module_names(path: Path) -> list[str]:
     import runpy
 
     return [k for k in runpy.run_path(str(path)) if not k.startswith("_")]
+
+
+# --- stage: inside-redis (lesson 08) ---------------------------------------------------------
+
+
+@check
+def result_in_redis(stage: Stage, app: str, task: str, status: str = "SUCCESS") -> str:
+    """A result of `task` in the app's result backend (result_extended keeps the task's name there)."""
+    import redis
+
+    with lessonapp.lesson_app(paths.lesson_dir(stage.lesson), app) as celery_app:
+        url = celery_app.conf.result_backend
+    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    seen = Counter()
+    for key in client.scan_iter("celery-task-meta-*", count=1000):
+        meta = json.loads(client.get(key) or "{}")
+        seen[meta.get("name")] += 1
+        if meta.get("name") == task and meta.get("status") == status:
+            return f"{key.decode()}: {task} {status}, result {meta.get('result')!r}"
+    others = ", ".join(f"{n} × {name}" for name, n in seen.most_common(3) if name) or "none with a task name"
+    raise Failed("no-task-result", f"no {status} result of {task} among {sum(seen.values())} celery-task-meta-* "
+                                   f"keys in {url} ({others})")
 
 
 # --- running checks ---------------------------------------------------------------------------
