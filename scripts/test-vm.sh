@@ -193,6 +193,27 @@ info "JupyterLab answers on 127.0.0.1:$CELERY_LAB_JUPYTER_PORT (HTTP 200 with th
 code="$(status 0)"
 [ "$code" = 403 ] || die "JupyterLab answered HTTP $code without a token (403 expected)"
 info "without the token: HTTP 403"
+# A kernel starts under the service's hardening (NoNewPrivileges, PrivateTmp, no capabilities...):
+# the course's venv Python, as the notebooks get it. Started and shut down through the REST API.
+api() { # METHOD PATH: the body of JupyterLab's answer (the token on curl's standard input)
+  curl -s -m 60 -X "$1" -K - "http://127.0.0.1:$CELERY_LAB_JUPYTER_PORT$2" <<<"header = \"Authorization: token $token\""
+}
+kernel="$(api POST /api/kernels | python3 -c 'import json, sys; print(json.load(sys.stdin).get("id", ""))')"
+[ -n "$kernel" ] || die "JupyterLab could not start a kernel under its hardened unit"
+# its process, in the VM (ipykernel_launcher -f .../kernel-ID.json), alive after a few seconds
+alive=""
+for _ in $(seq 30); do
+  # (the [x]y pattern keeps pgrep from finding the shell that runs it, whose command line holds it)
+  alive="$(vagrant ssh -c "pgrep -u vagrant -f 'kernel-[${kernel:0:1}]${kernel:1}'" 2>/dev/null | tr -d '\r' || true)"
+  [ -n "$alive" ] && break
+  sleep 2
+done
+[ -n "$alive" ] || die "no kernel process appeared in the VM"
+sleep 5
+kstate="$(api GET "/api/kernels/$kernel" | python3 -c 'import json, sys; print(json.load(sys.stdin).get("execution_state", "gone"))')"
+case "$kstate" in dead|gone) die "the kernel died under the hardened unit (state: $kstate)" ;; esac
+api DELETE "/api/kernels/$kernel" >/dev/null
+info "a kernel starts and stops under the hardened unit"
 has_token() { grep -qFf <(printf '%s\n' "$token") "$@"; }  # the pattern on a file descriptor, not in argv
 procs="$(vagrant ssh -c 'ps -eo args' 2>/dev/null)"
 [ -n "$procs" ] || die "could not list the VM's processes"
