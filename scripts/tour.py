@@ -5,8 +5,8 @@
 runs this. Every command a lesson shows is typed into the terminal it names (tmux windows: main,
 redis, worker, ...), long-running ones (redis-server, celery worker) stay running until the lesson
 stops them with Ctrl-C, and every output the lessons show is compared with what really printed.
-The last lesson's `make check` prints the stage table. Everything the tour starts is stopped at the
-end, also on Ctrl-C or a failure; a failure names the lesson line and shows the stage table.
+Each lesson's Verification runs `make check` for its stage. Everything the tour starts is stopped at
+the end, also on Ctrl-C or a failure; a failure names the lesson line and shows the stage table.
 
     python scripts/tour.py              lessons 02 onwards (inside the course's VM: from 01, the VM path)
     python scripts/tour.py --from 05    start at lesson 05, from its setup blocks (--to 06: stop after 06)
