@@ -16,6 +16,12 @@ cache="${CELERY_LAB_BOX_CACHE:-/var/cache/celery-lab/boxes}"
 recipe="$(sha256sum "$0" | cut -c1-16)"
 box="$cache/bookworm64-$recipe.box"
 [ "$(id -u)" = 0 ] || die "needs root (loop devices, mount, chroot)"
+# Mount in a mount namespace of our own: a namespace another program creates meanwhile (unshare,
+# a container, a test) copies the mounts it sees, and a copy of ours would keep the box's file system
+# in use after our umount — unflushed, as a box that does not boot once proved.
+if [ -z "${CELERY_LAB_BOX_NS:-}" ]; then
+  exec env CELERY_LAB_BOX_NS=1 unshare --mount --propagation private -- bash "$0" "$@"
+fi
 
 mirror() { # the system's own Debian mirror, as apt is configured
   local uri
@@ -109,6 +115,11 @@ menuentry 'Debian GNU/Linux 12 (celery-lab box)' {
 CFG
   umount -R "$mnt"  # the binds and the disk itself
   ! findmnt -rn -o TARGET | grep -q "^$mnt" || die "still mounted under $mnt"
+  # unmounted for good: ext4 drops its needs_recovery flag only when its last mount anywhere is gone
+  features="$(dumpe2fs -h "$part" 2>/dev/null | grep '^Filesystem features:')"
+  if [ -z "$features" ] || [[ "$features" == *needs_recovery* ]]; then
+    die "the box's file system is still in use after umount (mounted in another mount namespace?)"
+  fi
   losetup -d "$loop"; loop=""
 
   step "qcow2 and .box"
