@@ -3,7 +3,11 @@
 
 Resolves for Python 3.11.2 — Debian 12's own Python, which the VM uses and the oldest the course
 supports — so that no pin needs a newer Python than a learner's Debian 12 has. pip's resolver runs
-as a dry run for that Python version (wheels only) and its report becomes the pinned list.
+as a dry run for that Python version (wheels only) and its report becomes the pinned list. pip's
+--python-version covers wheel tags and Requires-Python, not environment markers, which it evaluates
+for the Python running it: a dependency only 3.11.2 needs (redis-py's `async-timeout; python_full_version
+< "3.11.3"`) is found from the report's metadata and resolved in as well, so --require-hashes can
+install the lock on either Python.
 
 Each pin carries the sha256 of every wheel of that release that CPython 3.11 on Linux can install
 (from the index's JSON API, PEP 691), and `make venv` installs with --require-hashes: a file that
@@ -20,6 +24,8 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
+from packaging.markers import default_environment
+from packaging.requirements import Requirement
 from packaging.tags import Tag
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
@@ -52,13 +58,44 @@ def wheel_hashes(name: str, version: str) -> list[str]:
     return sorted(hashes)
 
 
-def main() -> int:
+TARGET_MARKERS = {**default_environment(), "python_full_version": PYTHON_VERSION,
+                  "python_version": ".".join(PYTHON_VERSION.split(".")[:2])}
+
+
+def resolve(extra: list[str]) -> list[dict]:
+    """pip's dry-run report for requirements.in plus `extra` requirement lines."""
     with tempfile.TemporaryDirectory() as tmp:
+        wanted = Path(tmp) / "wanted.txt"
+        wanted.write_text(f"-r {REPO / 'requirements.in'}\n" + "".join(f"{line}\n" for line in extra))
         report = Path(tmp) / "report.json"
         subprocess.run([sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
                         "--python-version", PYTHON_VERSION, "--only-binary=:all:", "--target", f"{tmp}/t",
-                        "--report", str(report), "-r", str(REPO / "requirements.in")], check=True)
-        installs = json.loads(report.read_text())["install"]
+                        "--report", str(report), "-r", str(wanted)], check=True)
+        return json.loads(report.read_text())["install"]
+
+
+def needed_on_target(installs: list[dict]) -> list[str]:
+    """Dependencies whose markers hold on PYTHON_VERSION but that the report (made on this Python) lacks."""
+    have = {canonicalize_name(i["metadata"]["name"]) for i in installs}
+    missing = []
+    for item in installs:
+        extras = ["", *item.get("requested_extras", [])]
+        for spec in item["metadata"].get("requires_dist", []):
+            req = Requirement(spec)
+            if canonicalize_name(req.name) in have or req.marker is None:
+                continue
+            if any(req.marker.evaluate({**TARGET_MARKERS, "extra": extra}) for extra in extras):
+                missing.append(f"{req.name}{req.specifier}")
+    return sorted(set(missing))
+
+
+def main() -> int:
+    extra: list[str] = []
+    installs = resolve(extra)
+    while more := [m for m in needed_on_target(installs) if m not in extra]:
+        print(f"lock: needed on Python {PYTHON_VERSION} as well: {', '.join(more)}")
+        extra += more
+        installs = resolve(extra)
     lines = [f"# Generated from requirements.in by `make lock` (scripts/lock.py), for Python {PYTHON_VERSION},",
              f"# with the sha256 of every wheel CPython 3.11 on Linux can install (from {INDEX}).",
              "# `make venv` installs with --require-hashes. Do not edit by hand."]

@@ -291,3 +291,22 @@ def test_only_certificates_the_host_trusts_are_carried_and_planted_ones_removed(
     # and what is handed over must be a certificate
     bad = provision("evil.crt:" + "bm90IGEgY2VydGlmaWNhdGU=")  # base64 of "not a certificate"
     assert bad.returncode == 1 and "not a PEM certificate" in bad.stderr and list(store.iterdir()) == []
+
+
+DEBIAN_PYTHON = Path("/usr/bin/python3")  # Debian 12's own, 3.11.2: the VM's, and the oldest the lock serves
+
+
+@pytest.mark.skipif(not DEBIAN_PYTHON.exists(), reason="no system Python at /usr/bin/python3")
+def test_the_lock_installs_with_require_hashes_on_the_oldest_python(tmp_path):
+    """pip evaluates markers for the Python that runs it: a dependency only 3.11.2 needs (redis-py's
+    async-timeout) must be in the lock too, or --require-hashes refuses the install in the VM."""
+    version = subprocess.run([str(DEBIAN_PYTHON), "-c", "import platform; print(platform.python_version())"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    venv = tmp_path / "venv"
+    made = subprocess.run([str(DEBIAN_PYTHON), "-m", "venv", str(venv)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"/usr/bin/python3 ({version}) cannot make a venv: {made.stderr.strip()[-200:]}")
+    proc = subprocess.run([str(venv / "bin" / "pip"), "install", "--dry-run", "--ignore-installed",
+                           *make_venv_pip_options(), "-r", str(REPO / "requirements.txt")],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, f"Python {version}: {proc.stderr[-2000:]}"
