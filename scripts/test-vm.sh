@@ -177,12 +177,12 @@ phase "From the host: the forwarded JupyterLab port"
 # on its standard input (-K -) as a header.
 token="$(vagrant ssh -c 'cat ~/.celery-lab-jupyter-token' 2>/dev/null | tr -d '\r\n')"
 [ ${#token} -ge 32 ] || die "no JupyterLab token in the VM"
-status() { # HTTP status of /api/status through the forward; $1: with the token (1) or without (0)
+api() { # WITH_TOKEN(1|0) METHOD PATH [curl options]: JupyterLab's REST API through the forward
   local header=""
   [ "$1" = 1 ] && header="header = \"Authorization: token $token\""
-  curl -s -m 10 -o /dev/null -w '%{http_code}' -K - "http://127.0.0.1:$CELERY_LAB_JUPYTER_PORT/api/status" \
-    <<<"$header" || true
+  curl -s -m 60 -X "$2" -K - "${@:4}" "http://127.0.0.1:$CELERY_LAB_JUPYTER_PORT$3" <<<"$header"
 }
+status() { api "$1" GET /api/status -m 10 -o /dev/null -w '%{http_code}' || true; }  # $1: with the token?
 for _ in $(seq 60); do
   code="$(status 1)"
   [ "$code" = 200 ] && break
@@ -195,10 +195,7 @@ code="$(status 0)"
 info "without the token: HTTP 403"
 # A kernel starts under the service's hardening (NoNewPrivileges, PrivateTmp, no capabilities...):
 # the course's venv Python, as the notebooks get it. Started and shut down through the REST API.
-api() { # METHOD PATH: the body of JupyterLab's answer (the token on curl's standard input)
-  curl -s -m 60 -X "$1" -K - "http://127.0.0.1:$CELERY_LAB_JUPYTER_PORT$2" <<<"header = \"Authorization: token $token\""
-}
-kernel="$(api POST /api/kernels | python3 -c 'import json, sys; print(json.load(sys.stdin).get("id", ""))')"
+kernel="$(api 1 POST /api/kernels | python3 -c 'import json, sys; print(json.load(sys.stdin).get("id", ""))')"
 [ -n "$kernel" ] || die "JupyterLab could not start a kernel under its hardened unit"
 # its process, in the VM (ipykernel_launcher -f .../kernel-ID.json), alive after a few seconds
 alive=""
@@ -210,9 +207,9 @@ for _ in $(seq 30); do
 done
 [ -n "$alive" ] || die "no kernel process appeared in the VM"
 sleep 5
-kstate="$(api GET "/api/kernels/$kernel" | python3 -c 'import json, sys; print(json.load(sys.stdin).get("execution_state", "gone"))')"
+kstate="$(api 1 GET "/api/kernels/$kernel" | python3 -c 'import json, sys; print(json.load(sys.stdin).get("execution_state", "gone"))')"
 case "$kstate" in dead|gone) die "the kernel died under the hardened unit (state: $kstate)" ;; esac
-api DELETE "/api/kernels/$kernel" >/dev/null
+api 1 DELETE "/api/kernels/$kernel" >/dev/null
 info "a kernel starts and stops under the hardened unit"
 has_token() { grep -qFf <(printf '%s\n' "$token") "$@"; }  # the pattern on a file descriptor, not in argv
 procs="$(vagrant ssh -c 'ps -eo args' 2>/dev/null)"

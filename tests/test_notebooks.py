@@ -11,7 +11,7 @@ import time
 import nbformat
 import pytest
 from courselab import paths
-from courselab.services import group_members
+from courselab.services import alive, group_members
 from jupyter_client.manager import start_new_kernel
 
 NOTEBOOKS = sorted(paths.NOTEBOOKS.glob("*.ipynb"))
@@ -41,22 +41,6 @@ def test_long_cells_are_tagged_not_deleted(path):
     for cell in nb.cells:
         if "make -C .redis/build" in cell.source and " test" in cell.source:
             assert "skip-execution" in cell.metadata.get("tags", [])
-
-
-def stat(pid: int | str) -> list[str] | None:
-    """State and the fields after it, from /proc/PID/stat (None when the process is gone)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(") ", 1)[1].split()
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-
-
-def pid_running(pid: int) -> bool:
-    fields = stat(pid)
-    return fields is not None and fields[0] != "Z"  # a zombie has ended, only not been reaped
-
-
 
 
 def run(client, code: str) -> str:
@@ -93,7 +77,7 @@ def test_processes_stop_when_the_kernel_stops_early(how):
     try:
         run(client, SETUP)
         pids = started_pids(client)
-        assert len(pids) == 2 and all(pid_running(p) for p in pids)
+        assert len(pids) == 2 and all(alive(p) for p in pids)
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=(how == "killed"))  # "killed": SIGKILL, no atexit in the kernel

@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -20,17 +19,9 @@ import redis
 from courselab import paths
 from courselab.lab import Lab
 from courselab.services import Process, Worker, free_port, group_members
+from courselab.terminals import poll
 
 REPO = paths.REPO
-
-
-def wait_until(predicate, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return predicate()
 
 
 # --- a stopped process leaves nothing of its group -------------------------------------------------
@@ -40,12 +31,12 @@ def test_stop_ends_the_group_when_its_leader_died_first(services, tmp_path):
     """A leader killed outright leaves a child behind (as a task's subprocess would); stop() ends it."""
     proc = services.add(Process("sh", ["sh", "-c", "sleep 600 & wait"], tmp_path, tmp_path / "sh.log"))
     group = proc.pid
-    assert wait_until(lambda: len(group_members(group)) == 2), group_members(group)
+    assert poll(lambda: len(group_members(group)) == 2, 30), group_members(group)
     os.kill(proc.pid, signal.SIGKILL)
     proc.proc.wait(timeout=10)
     assert group_members(group), "the child should outlive its leader: nothing here sends it a signal"
     services.stop(proc)
-    assert wait_until(lambda: not group_members(group)), f"left running: {group_members(group)}"
+    assert poll(lambda: not group_members(group), 30), f"left running: {group_members(group)}"
 
 
 def test_no_pool_child_survives_its_worker_killed_first(services, redis_server):
@@ -58,11 +49,11 @@ def test_no_pool_child_survives_its_worker_killed_first(services, redis_server):
     worker = services.add(Worker(paths.lesson_dir("05"), "server",
                                  extra=("--without-mingle", "--without-gossip", "-c", "2")))
     group = worker.pid
-    assert wait_until(lambda: len(group_members(group)) == 3), group_members(group)  # main + 2 children
+    assert poll(lambda: len(group_members(group)) == 3, 30), group_members(group)  # main + 2 children
     os.kill(worker.pid, signal.SIGKILL)
     worker.proc.wait(timeout=10)
     services.stop(worker)
-    assert wait_until(lambda: not group_members(group)), f"left running: {group_members(group)}"
+    assert poll(lambda: not group_members(group), 30), f"left running: {group_members(group)}"
 
 
 def test_a_notebooks_scratch_folder_is_private_and_removed(monkeypatch):
@@ -199,7 +190,7 @@ def test_the_rendered_config_runs_loopback_only_and_denies_config_set(services, 
     server = services.add(Process("redis-server", [str(paths.redis_bin()), str(out), "--port", str(port),
                                                    "--supervised", "no"], data, data / "redis.log"))
     client = redis.Redis(port=port, decode_responses=True)
-    assert wait_until(lambda: _pings(client)), server.output()
+    assert poll(lambda: _pings(client), 30), server.output()
     assert client.config_get("bind") == {"bind": "127.0.0.1 -::1"}
     assert client.config_get("protected-mode") == {"protected-mode": "yes"}
     with pytest.raises(redis.exceptions.NoPermissionError):

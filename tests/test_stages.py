@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 from conftest import REPO, lesson_copy, run_check, worker
 from courselab import lessonapp, paths
+from courselab.terminals import poll
 
 # check id -> the cause its failing scenario below must report
 FAILING = {
@@ -318,9 +318,8 @@ def test_inside_redis_passes_once_slow_ran(course, services, redis_server):
                           text=True, timeout=60, env=lessonapp.lesson_env(paths.lesson_dir("08"), "inside"))
     assert sent.returncode == 0, sent.stderr
     assert_passes(run_check(course, "inside-tasks-registered"))
-    deadline = time.monotonic() + 30  # the check looks once; the task takes a second
-    while not (result := run_check(course, "inside-slow-result")).ok and time.monotonic() < deadline:
-        time.sleep(0.2)
+    # the check looks once; the task takes a second
+    result = poll(lambda: run_check(course, "inside-slow-result"), 30, done=lambda r: r.ok)
     assert_passes(result)
     assert "inside.slow SUCCESS, result 1" in result.detail
 

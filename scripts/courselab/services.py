@@ -103,18 +103,27 @@ def _signal_group(group: int, sig: int) -> None:
         pass
 
 
+def proc_stat(pid: int | str) -> list[str] | None:
+    """The fields of /proc/PID/stat after "pid (comm) ": state, ppid, pgrp, ... (None: the process is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # ended meanwhile
+        return None
+    return stat[stat.rindex(")") + 2:].split()
+
+
+def alive(pid: int | str) -> bool:
+    """Running, not a zombie (a zombie has ended and only waits to be reaped)."""
+    fields = proc_stat(pid)
+    return fields is not None and fields[0] != "Z"
+
+
 def group_members(group: int) -> list[int]:
     """PIDs of the live (not zombie) processes in a process group, from /proc."""
     members = []
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:  # ended meanwhile
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) ": state, ppid, pgrp, ...
-        if fields[0] != "Z" and int(fields[2]) == group:
+        if entry.name.isdigit() and (fields := proc_stat(entry.name)) and fields[0] != "Z" \
+                and int(fields[2]) == group:
             members.append(int(entry.name))
     return members
 

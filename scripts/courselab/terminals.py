@@ -34,6 +34,7 @@ from pathlib import Path
 import libtmux
 
 from . import normalize, paths
+from .services import alive
 
 WIDTH, HEIGHT = 120, 40
 PROMPT = re.compile(r"⟦(?P<term>[\w-]+) (?P<n>\d+)⟧\$ ?")
@@ -353,7 +354,7 @@ def _stop_descendants() -> list[str]:
             kids = _children(pending.pop())
             found.extend(kids)
             pending.extend(kids)
-        found = [pid for pid in found if _alive(pid)]  # an ended child waits only to be reaped
+        found = [pid for pid in found if alive(pid)]  # an ended child waits only to be reaped
         for pid in found:
             try:
                 cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
@@ -363,7 +364,7 @@ def _stop_descendants() -> list[str]:
                 pass
         deadline = time.monotonic() + 10
         while found and time.monotonic() < deadline:
-            found = [p for p in found if _alive(p)]
+            found = [p for p in found if alive(p)]
             if found:
                 try:
                     os.waitpid(-1, os.WNOHANG)
@@ -375,9 +376,3 @@ def _stop_descendants() -> list[str]:
     return stopped
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state != "Z"

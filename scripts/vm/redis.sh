@@ -19,15 +19,15 @@ else
 fi
 
 step "Build Redis from source into /usr/local (scripts/build-redis.sh)"
-version="$(awk '!/^#/ && $5 == "default" { sub(/^redis-/, "", $1); sub(/\.tar\.gz$/, "", $1); print $1 }' \
-  "$repo/scripts/redis-releases.txt")"
-[ -n "$version" ] || die "no default release in scripts/redis-releases.txt"
 log="$(mktemp)"
-bash "$repo/scripts/build-redis.sh" --version "$version" --prefix /usr/local --workdir "$workdir" \
+bash "$repo/scripts/build-redis.sh" --prefix /usr/local --workdir "$workdir" \
   --make-args "USE_SYSTEMD=yes" --test fast --test-user celery-lab-build 2>&1 | tee "$log"
 grep -q "already installed" "$log" || changed
 rm -f "$log"
-src="$workdir/build/redis-$version"  # the exact release built, never "the newest folder there"
+# the exact release installed (build-redis.sh leaves nothing else there), never "the newest folder there"
+version="$(/usr/local/bin/redis-server --version | sed -n 's/.* v=\([^ ]*\) .*/\1/p')"
+[ -n "$version" ] || die "cannot tell the version of /usr/local/bin/redis-server"
+src="$workdir/build/redis-$version"
 
 step "System user redis, data folder /var/lib/redis"
 if ! id redis >/dev/null 2>&1; then
