@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,11 @@ from courselab import lessontext, paths
 from courselab.transcript import lessons
 
 LESSONS = lessons()
+# Under pytest-xdist (`make test`: -n 3 --dist loadfile) this file's tests run one after another, on one
+# worker: the plays share this repository's lesson folders (the Redis lessons 03 on start from
+# lessons/03-run-redis, which writes its dump.rdb there) and, without a namespace, this machine's port 6379.
+# Lesson 02 builds Redis in the learner's home and shares none of that: test_transcript_02.py plays it beside.
+ALONE = {"02-build-redis"}
 
 
 def play(*args: str, env: dict | None = None, timeout: float = 900) -> subprocess.CompletedProcess:
@@ -48,8 +56,12 @@ def assert_nothing_left(out: str) -> None:
     assert all(gone(p) for p in pids), f"namespaces still held: {pids}"
 
 
-@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.name)
+@pytest.mark.parametrize("lesson", [p for p in LESSONS if p.name not in ALONE], ids=lambda p: p.name)
 def test_lesson_plays_as_written(lesson):
+    assert_plays_as_written(lesson)
+
+
+def assert_plays_as_written(lesson: Path) -> None:
     proc = play(lesson.name[:2])
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-6000:]
@@ -181,3 +193,63 @@ def test_without_a_namespace_the_lessons_use_this_machines_free_6379_and_stop_al
     assert "on this machine's own loopback" in out and "port 6379 is free" in out
     assert "stopped `redis-server redis.conf` in terminal redis (Ctrl-C)" in out
     assert port_free(paths.DEFAULT_PORT), "the lesson's redis-server still listens"
+
+
+# --- make tour: lessons played in order in the same terminals, stopped on Ctrl-C, clear on failure ---------
+
+
+def tour_env(**extra) -> dict:
+    env = {**os.environ, "COLUMNS": "200", **extra}
+    for var in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "CELERY_LAB_REDIS_PORT"):
+        env.pop(var, None)
+    return env
+
+
+def test_lessons_follow_each_other_without_their_setup_blocks():
+    # lesson 04 starts from its setup block (Redis); lesson 05 carries on with what 04 left running
+    proc = subprocess.run([sys.executable, "scripts/tour.py", "--from", "04", "--to", "05"], cwd=REPO,
+                          env=tour_env(), capture_output=True, text=True, timeout=300)
+    out = proc.stdout
+    assert proc.returncode == 0, out[-4000:]
+    assert "Every lesson played as written." in out
+    assert out.count("$ redis-server redis.conf") == 1, "lesson 05's setup block is skipped in a tour"
+    assert "Stage worker-up reached." in out
+    assert_nothing_left(out)
+
+
+def test_ctrl_c_stops_everything_the_tour_started():
+    proc = subprocess.Popen([sys.executable, "scripts/tour.py", "--from", "05"], cwd=REPO, env=tour_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seen = []
+    try:
+        for line in proc.stdout:  # until lesson 05's worker is being started
+            seen.append(line)
+            if "$ celery -A server worker --loglevel=info" in line:
+                break
+        time.sleep(1)
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    out = "".join(seen) + rest
+    assert proc.returncode == 130, out[-2000:]
+    assert "Interrupted." in out
+    assert_nothing_left(out)
+
+
+def test_a_failed_lesson_stops_the_tour_with_the_stage_table(tmp_path):
+    # a learner who skipped lesson 02: a clone with no Redis built in it
+    clone = tmp_path / "celery-lab"
+    shutil.copytree(REPO, clone, symlinks=True, ignore=shutil.ignore_patterns(".git", ".redis", ".run", ".venv"))
+    (clone / ".venv").symlink_to(REPO / ".venv")
+    proc = subprocess.run([sys.executable, "scripts/tour.py", "--from", "03"], cwd=clone, env=tour_env(),
+                          capture_output=True, text=True, timeout=300)
+    out = proc.stdout
+    assert proc.returncode == 1, out[-3000:]
+    assert "lessons/03-run-redis/README.md:" in out and "exited with status 127" in out
+    assert "redis-server: command not found" in out
+    table = out[out.index("Where the course stands"):]
+    assert re.search(r"│ 2 │ Redis built from source +│ 02-build-redis +│ +✗", table), table
+    assert "There is no Redis under .redis/redis-7.0.15/bin" in table
+    assert_nothing_left(out)
