@@ -34,7 +34,21 @@ def test_causes_are_recognised_from_error_text(course):
     assert match("Cannot mix new and old setting keys, please rename").id == "mixed-names"
     assert match("-DENIED Redis is running in protected mode because protected mode is enabled").id \
         == "protected-mode"
+    assert match("celery.exceptions.NotRegistered: 'states.multiply'").id == "unregistered"
+    # a Windows worker's prefork pool (Celery's issue #4178): lesson 05 says what to do, the course cannot show it
+    windows = match("  File \"C:\\Python312\\Lib\\site-packages\\celery\\app\\trace.py\", line 640\n"
+                    "    tasks, accept, hostname = _loc\nValueError: not enough values to unpack (expected 3, got 0)")
+    assert windows.id == "windows-prefork" and "--pool=solo" in windows.hint
+    assert windows.lesson == "05-single-module-app"
     assert match("something else entirely") is None
+
+
+def test_a_stored_exception_is_shown_as_raised():
+    from courselab.checks.backend import shown
+
+    assert shown({"exc_type": "ZeroDivisionError", "exc_message": ["division by zero"], "exc_module": "builtins"}) \
+        == "ZeroDivisionError('division by zero')"
+    assert shown({"done": 3}) == "{'done': 3}" and shown(8) == "8"
 
 
 def test_redis_locations_follow_the_build_scripts_variables(monkeypatch):

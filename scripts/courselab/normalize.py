@@ -36,6 +36,7 @@ MASKS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"^\^?C?\d+:([CMSX]|signal-handler) "), r"<pid>:\1 "),  # Redis's log: pid:role
     (re.compile(r"\((\d{10})\)"), "(<epoch>)"),
     (re.compile(r"\bpid[= ]\d+"), "pid=<pid>"),
+    (re.compile(r"\bpid:\d+"), "pid:<pid>"),  # a pool process in a worker's log
     (re.compile(r"\bgen\d+@"), "gen<pid>@"),  # a client's node name in a task's origin header
     (re.compile(r"\b(process|PID|Main PID:?|pid) \d+"), r"\1 <pid>"),
     (re.compile(r"0x[0-9a-f]{6,}"), "0x<addr>"),
