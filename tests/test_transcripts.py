@@ -158,7 +158,7 @@ def test_every_shell_block_is_played_or_says_why():
     for block in all_blocks():
         if block.lang in lessontext.SHELLS:
             assert block.kind == "command" or block.attrs.get("why"), f"{block.where}: no term= and no why="
-        if block.lang == "text":
+        if block.lang in lessontext.OUTPUTS:
             assert block.kind == "output", f"{block.where}: an output block names its terminal (term=...)"
 
 
@@ -250,6 +250,6 @@ def test_a_failed_lesson_stops_the_tour_with_the_stage_table(tmp_path):
     assert "lessons/03-run-redis/README.md:" in out and "exited with status 127" in out
     assert "redis-server: command not found" in out
     table = out[out.index("Where the course stands"):]
-    assert re.search(r"│ 2 │ Redis built from source +│ 02-build-redis +│ +✗", table), table
+    assert re.search(r"│ +2 │ Redis built from source +│ 02-build-redis +│ +✗", table), table
     assert "There is no Redis under .redis/redis-7.0.15/bin" in table
     assert_nothing_left(out)

@@ -35,10 +35,13 @@ def lesson_app(folder: Path, module: str) -> Iterator:
     """Import `module` from a lesson folder and yield its Celery app, then forget the import.
 
     Like `celery -A module` run in that folder: the folder goes first on sys.path. The modules
-    imported on the way (server, app, config) are removed afterwards so the next lesson's
-    modules of the same names load fresh.
+    imported on the way (server, app, config) are removed afterwards, with the shared-task hooks
+    they left in Celery, so the next lesson's modules of the same names load fresh.
     """
+    from celery import _state
+
     before = set(sys.modules)
+    finalizers = set(_state._on_app_finalizers)
     sys.path.insert(0, str(folder))
     try:
         mod = __import__(module)
@@ -55,6 +58,10 @@ def lesson_app(folder: Path, module: str) -> Iterator:
         sys.path.remove(str(folder))
         for name in set(sys.modules) - before:
             del sys.modules[name]
+        # @app.task also leaves Celery a hook that registers the task in every app finalized later
+        # (shared tasks): forget those too, or the next lesson's app would meet this one's functions
+        # under the same names (DuplicateTaskNameWarning).
+        _state._on_app_finalizers.intersection_update(finalizers)
 
 
 def configured_urls(folder: Path, module: str) -> tuple[str, str]:

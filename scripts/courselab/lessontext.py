@@ -13,6 +13,7 @@ The fence's info string names the block's language and, for the blocks that are 
                                        last command block began): compared after normalisation
     ```text term=main excerpt          ... only these lines, in this order, among others
     ```text term=worker unordered      ... only these lines, in any order (concurrent logs)
+    ```mermaid term=main               an output that is a Mermaid diagram (GitHub draws it): compared the same way
     ```bash term=main path=host        only on the no-VM path (path=vm: only inside the VM)
     ```bash play=no why="..."          shown, not played, and says why
     ```python file=server.py           a listing: the file itself (tests/test_lessons.py)
@@ -29,6 +30,7 @@ from pathlib import Path
 
 FENCE = re.compile(r"^```(?P<info>[^\n]*)\n(?P<body>.*?)^```$", re.S | re.M)
 SHELLS = {"bash", "sh", "console"}
+OUTPUTS = {"text", "mermaid"}  # what an output block may be written as
 KEYS = {"Ctrl-C": "C-c"}  # what a keys block may press, and its tmux key name
 PATHS = ("host", "vm")
 
@@ -55,7 +57,7 @@ class Block:
             return "command"
         if self.lang == "keys":
             return "keys"
-        if self.lang == "text" and "term" in self.attrs:
+        if self.lang in OUTPUTS and "term" in self.attrs:
             return "output"
         return "static"
 
