@@ -46,6 +46,9 @@ FAILING = {
     "canvas-tasks-registered": "unregistered",
     "canvas-chord-result": "no-chord-result",
     "canvas-chain-stopped": "no-chain-failure",
+    "timing-tasks-registered": "unregistered",
+    "timing-countdown-ran": "no-countdown-run",
+    "timing-beat-sent": "no-beat-run",
 }
 
 
@@ -425,6 +428,47 @@ def test_canvas_checks_fail_after_only_the_chain_that_works(course, services, re
     chain = run_check(course, "canvas-chain-stopped")
     assert_fails_with(chain, course, "no-chain-failure")
     assert "python errors_demo.py" in chain.hint
+
+
+# --- scheduling (lesson 11) ---------------------------------------------------------------------
+
+
+def tick(*options, label: str = "later"):
+    """Send lesson 11's tick as later.py does (with its options), and wait for its run."""
+    with lessonapp.lesson_app(paths.lesson_dir("11"), "timing") as app:
+        return app.send_task("timing.tick", [label], **dict(options)).get(timeout=60)
+
+
+def test_scheduling_passes_once_a_countdown_ran_and_beat_sent(course, services, redis_server):
+    from courselab.services import Beat
+
+    worker(services, paths.lesson_dir("11"), "timing")
+    assert tick(("countdown", 1)) == "later"
+    beat = services.add(Beat(paths.lesson_dir("11"), "timing", redis_server.cwd / "celerybeat-schedule"))
+    result = poll(lambda: run_check(course, "timing-beat-sent"), 30, done=lambda r: r.ok)
+    for check_id in ("timing-tasks-registered", "timing-countdown-ran"):
+        assert_passes(run_check(course, check_id))
+    assert_passes(result)
+    assert "Scheduler: Sending due task tick-every-2-seconds (timing.tick)" in beat.output()
+
+
+def test_timing_tasks_fail_with_lesson_10s_worker(course, services, redis_server):
+    worker(services, paths.lesson_dir("10"), "flow")
+    result = run_check(course, "timing-tasks-registered")
+    assert_fails_with(result, course, "unregistered")
+    assert "timing.tick" in result.detail
+
+
+def test_scheduling_checks_fail_without_a_countdown_or_a_beat(course, services, redis_server):
+    """The learner called tick directly: a result, but with neither label the stage asks for."""
+    worker(services, paths.lesson_dir("11"), "timing")
+    assert tick(label="now") == "now"
+    countdown = run_check(course, "timing-countdown-ran")
+    assert_fails_with(countdown, course, "no-countdown-run")
+    assert "1 × timing.tick SUCCESS" in countdown.detail and "python later.py 10" in countdown.hint
+    beat = run_check(course, "timing-beat-sent")
+    assert_fails_with(beat, course, "no-beat-run")
+    assert "celery -A timing beat" in beat.hint
 
 
 # --- the checker's command line -----------------------------------------------------------------

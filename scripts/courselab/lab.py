@@ -4,6 +4,7 @@
     lab = Lab("05-single-module-app")
     r = lab.redis()                      # the course's redis-server on a free loopback port
     worker = lab.worker("05", "server")  # `celery -A server worker --loglevel=info` in lessons/05-...
+    beat = lab.beat("11", "timing")      # `celery -A timing beat --loglevel=info`, its schedule in a scratch folder
     lab.use_lesson("06", "server")       # so that `from server import add` works in the notebook
     ...
     scratch = lab.scratch()              # a private folder of its own, removed by lab.stop()
@@ -28,7 +29,7 @@ import tempfile
 from pathlib import Path
 
 from . import lessonapp, paths
-from .services import RedisServer, Services, Worker, free_port
+from .services import Beat, RedisServer, Services, Worker, free_port
 
 
 class Lab:
@@ -76,6 +77,13 @@ class Lab:
         print(f"$ cd {folder.relative_to(paths.REPO)} && {' '.join(['celery', *worker.argv[1:]])}"
               f"   # pid {worker.pid}, ready")
         return worker
+
+    def beat(self, lesson: str, app: str) -> Beat:
+        """A real `celery -A <app> beat --loglevel=info`, its schedule file in a scratch folder of its own."""
+        beat = self.services.add(Beat(paths.lesson_dir(lesson), app, self.scratch() / "celerybeat-schedule"))
+        print(f"$ cd {paths.lesson_dir(lesson).relative_to(paths.REPO)} && celery -A {app} beat --loglevel=info"
+              f"   # pid {beat.pid}, started")
+        return beat
 
     def stop_worker(self, worker: Worker) -> None:
         self.services.stop(worker)

@@ -189,6 +189,25 @@ class Worker(Process):
         return inside[0] if inside else str(self.folder)
 
 
+class Beat(Process):
+    """`celery -A <app> beat --loglevel=info` in a lesson folder, its schedule file in `schedule`."""
+
+    def __init__(self, folder: Path, app: str, schedule: Path):
+        celery = Path(sys.executable).with_name("celery")
+        argv = [str(celery), "-A", app, "beat", "--loglevel=info", "-s", str(schedule)]
+        log = schedule.with_name(f"{schedule.name}.log")
+        super().__init__(f"celery -A {app} beat", argv, folder, log, lessonapp.lesson_env(folder, app))
+
+    def start(self, timeout: float = 60.0) -> None:
+        super().start()
+        deadline = time.monotonic() + timeout
+        while "beat: Starting..." not in self.output():
+            if not self.alive() or time.monotonic() > deadline:
+                self.stop()
+                raise ServiceError(f"{self.name} did not start:\n{_tail(self.output())}")
+            time.sleep(0.1)
+
+
 def _tail(text: str, lines: int = 15) -> str:
     return "\n".join("    " + line for line in text.strip().splitlines()[-lines:])
 

@@ -13,10 +13,11 @@ from .base import Failed, Stage, check
 
 @check
 def result_in_redis(stage: Stage, app: str, task: str, status: str = "SUCCESS", min_retries: int = 0,
-                    cause: str = "no-task-result") -> str:
-    """A result of `task` with `status` (and at least `min_retries` retries) in the app's result backend.
+                    args: list | None = None, cause: str = "no-task-result") -> str:
+    """A result of `task` with `status` (at least `min_retries` retries, these `args` if given) in the app's
+    result backend.
 
-    result_extended=True keeps the task's name and its number of retries in each result."""
+    result_extended=True keeps the task's name, arguments and number of retries in each result."""
     import redis
 
     with lessonapp.lesson_app(paths.lesson_dir(stage.lesson), app) as celery_app:
@@ -27,10 +28,11 @@ def result_in_redis(stage: Stage, app: str, task: str, status: str = "SUCCESS", 
         meta = json.loads(client.get(key) or "{}")
         name, state, retries = meta.get("name"), meta.get("status"), meta.get("retries") or 0
         seen[(name, state, retries)] += 1
-        if name == task and state == status and retries >= min_retries:
+        if name == task and state == status and retries >= min_retries and args in (None, meta.get("args")):
             after = f" after {retries} retries" if min_retries else ""
             return f"{key.decode()}: {task} {status}{after}, result {shown(meta.get('result'))}"
-    wanted = f"{status} result of {task}" + (f" with {min_retries}+ retries" if min_retries else "")
+    wanted = (f"{status} result of {task}" + (f"{tuple(args)}" if args is not None else "")
+              + (f" with {min_retries}+ retries" if min_retries else ""))
     others = ", ".join(f"{n} × {name} {state}" + (f" ({retries} retries)" if retries else "")
                        for (name, state, retries), n in seen.most_common(3) if name) or "none with a task name"
     raise Failed(cause, f"no {wanted} among {sum(seen.values())} celery-task-meta-* keys in {url} ({others})")
