@@ -6,13 +6,15 @@ Nothing of Redis or Celery is mocked here. Every test Redis listens on a free lo
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from courselab import checks, paths, stages
+from courselab import checks, lessonapp, paths, stages
 from courselab.services import RedisServer, Services, Worker, free_port
 
 REPO = paths.REPO
@@ -88,3 +90,23 @@ def run_check(course: stages.Course, check_id: str, lesson: str | None = None, *
                     check = stages.Check(check.id, check.fn, {**check.params, **params})
                 return checks.run_check(course, stage, check)
     raise KeyError(check_id)
+
+
+@contextlib.contextmanager
+def lesson_lab(redis_dir: Path, lesson: str, app: str) -> Iterator[tuple]:
+    """A Redis on a free port and the lesson's app pointed at it, for the tests of one lesson's claims:
+    yields (app, services, a client with decoded replies); whatever is added to `services` is stopped at the end."""
+    import redis
+
+    mp = pytest.MonkeyPatch()
+    port = free_port()
+    mp.setenv("CELERY_LAB_REDIS_PORT", str(port))
+    for var in lessonapp.ENV_URLS:
+        mp.delenv(var, raising=False)
+    try:
+        with Services() as services:
+            services.add(RedisServer(port, redis_dir))
+            with lessonapp.lesson_app(paths.lesson_dir(lesson), app) as celery_app:
+                yield celery_app, services, redis.Redis(port=port, decode_responses=True)
+    finally:
+        mp.undo()

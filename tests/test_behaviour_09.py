@@ -11,10 +11,9 @@ import re
 import threading
 
 import pytest
-import redis
-from conftest import REPO  # noqa: F401  (conftest first: it puts scripts/ on the path for courselab)
-from courselab import lessonapp, paths
-from courselab.services import RedisServer, Services, Worker, alive, free_port
+from conftest import lesson_lab
+from courselab import paths
+from courselab.services import Worker, alive
 from courselab.terminals import poll
 
 LESSON = paths.lesson_dir("09")
@@ -22,18 +21,10 @@ LESSON = paths.lesson_dir("09")
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    """Redis on a free port, lesson 09's worker (-c 3), the app pointed at them; all stopped afterwards."""
-    mp = pytest.MonkeyPatch()
-    port = free_port()
-    mp.setenv("CELERY_LAB_REDIS_PORT", str(port))
-    for var in lessonapp.ENV_URLS:
-        mp.delenv(var, raising=False)
-    with Services() as services:
-        services.add(RedisServer(port, tmp_path_factory.mktemp("redis")))
+    """Lesson 09's worker (-c 3) on a Redis of its own, for the whole module: (app, worker, redis client)."""
+    with lesson_lab(tmp_path_factory.mktemp("redis"), "09", "states") as (app, services, r):
         worker = services.add(Worker(LESSON, "states", extra=("--without-mingle", "--without-gossip", "-c", "3")))
-        with lessonapp.lesson_app(LESSON, "states") as app:
-            yield app, worker, redis.Redis(port=port)
-    mp.undo()
+        yield app, worker, r
 
 
 def states_of(result) -> list[dict]:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-import redis
 from celery import chord, group
-from conftest import REPO  # noqa: F401  (conftest first: it puts scripts/ on the path for courselab)
-from courselab import lessonapp, paths
-from courselab.services import RedisServer, Services, Worker, free_port
+from conftest import lesson_lab
+from courselab import paths
+from courselab.services import Worker
 from courselab.terminals import poll
 
 LESSON = paths.lesson_dir("10")
@@ -15,18 +14,10 @@ LESSON = paths.lesson_dir("10")
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    """Redis on a free port and lesson 10's worker (-c 3); the app pointed at them; all stopped afterwards."""
-    mp = pytest.MonkeyPatch()
-    port = free_port()
-    mp.setenv("CELERY_LAB_REDIS_PORT", str(port))
-    for var in lessonapp.ENV_URLS:
-        mp.delenv(var, raising=False)
-    with Services() as services:
-        services.add(RedisServer(port, tmp_path_factory.mktemp("redis")))
+    """Lesson 10's worker (-c 3) on a Redis of its own, for the whole module: (app, worker, redis client)."""
+    with lesson_lab(tmp_path_factory.mktemp("redis"), "10", "flow") as (app, services, r):
         worker = services.add(Worker(LESSON, "flow", extra=("--without-mingle", "--without-gossip", "-c", "3")))
-        with lessonapp.lesson_app(LESSON, "flow") as app:
-            yield app, worker, redis.Redis(port=port, decode_responses=True)
-    mp.undo()
+        yield app, worker, r
 
 
 def test_a_chain_feeds_each_result_to_the_next_task(lab):

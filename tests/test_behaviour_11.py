@@ -8,10 +8,9 @@ every periodic task sent twice by two beats.
 from __future__ import annotations
 
 import pytest
-import redis
-from conftest import REPO  # noqa: F401  (conftest first: it puts scripts/ on the path for courselab)
-from courselab import lessonapp, paths
-from courselab.services import Beat, RedisServer, Services, Worker, free_port
+from conftest import lesson_lab
+from courselab import paths
+from courselab.services import Beat, Worker
 from courselab.terminals import poll
 
 LESSON = paths.lesson_dir("11")
@@ -19,16 +18,10 @@ QUIET = ("--without-mingle", "--without-gossip")
 
 
 @pytest.fixture
-def lab(tmp_path, monkeypatch):
-    """Redis on a free port, the lesson's app pointed at it; what the test starts is stopped afterwards."""
-    port = free_port()
-    monkeypatch.setenv("CELERY_LAB_REDIS_PORT", str(port))
-    for var in lessonapp.ENV_URLS:
-        monkeypatch.delenv(var, raising=False)
-    with Services() as services:
-        services.add(RedisServer(port, tmp_path / "redis"))
-        with lessonapp.lesson_app(LESSON, "timing") as app:
-            yield app, services, redis.Redis(port=port, decode_responses=True), tmp_path
+def lab(tmp_path):
+    """A Redis of its own and the lesson's app; what the test starts is stopped afterwards."""
+    with lesson_lab(tmp_path / "redis", "11", "timing") as (app, services, r):
+        yield app, services, r, tmp_path
 
 
 def runs_of_a_countdown_with_a_second_worker(app, services, r, module: str) -> list[str]:

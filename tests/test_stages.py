@@ -333,14 +333,6 @@ def test_inside_redis_passes_once_slow_ran(course, services, redis_server):
     assert "inside.slow SUCCESS, result 1" in result.detail
 
 
-def test_inside_tasks_fail_with_lesson_05s_worker(course, worker05):
-    # lesson 05's worker also listens on database 0: it answers, but knows server.* only
-    result = run_check(course, "inside-tasks-registered")
-    assert_fails_with(result, course, "unregistered")
-    assert "inside.add" in result.detail and "celery -A inside" not in result.detail
-    assert "-A inside" in result.hint and "lessons/08-inside-redis" in result.hint
-
-
 def test_inside_slow_result_fails_when_only_add_ran(course, services, redis_server):
     """The learner skipped section 6: a result of inside.add is there, none of inside.slow."""
     worker(services, paths.lesson_dir("08"), "inside")
@@ -372,14 +364,6 @@ def test_task_states_pass_once_divide_failed_and_flaky_retried(course, services,
     assert "states.flaky SUCCESS after 1 retries" in run_check(course, "states-retried").detail
 
 
-def test_states_tasks_fail_with_lesson_08s_worker(course, services, redis_server):
-    # lesson 08's worker left running: it listens on database 0 too, but knows inside.* only
-    worker(services, paths.lesson_dir("08"), "inside")
-    result = run_check(course, "states-tasks-registered")
-    assert_fails_with(result, course, "unregistered")
-    assert "states.divide" in result.detail and "inside.add" in result.detail
-
-
 def test_states_checks_fail_when_nothing_failed_or_retried(course, services, redis_server):
     """divide with a divisor that is not 0, flaky told to fail 0 times: both succeed at once."""
     worker(services, paths.lesson_dir("09"), "states")
@@ -409,13 +393,6 @@ def test_canvas_passes_once_the_chord_and_the_broken_chain_ran(course, services,
     assert "result: 12" in run10("chord_demo.py") and "get(): ValueError('cannot handle 2')" in run10("errors_demo.py")
     for check_id in ("canvas-tasks-registered", "canvas-chord-result", "canvas-chain-stopped"):
         assert_passes(run_check(course, check_id))
-
-
-def test_canvas_tasks_fail_with_lesson_09s_worker(course, services, redis_server):
-    worker(services, paths.lesson_dir("09"), "states")
-    result = run_check(course, "canvas-tasks-registered")
-    assert_fails_with(result, course, "unregistered")
-    assert "flow.xsum" in result.detail and "-A flow" in result.hint
 
 
 def test_canvas_checks_fail_after_only_the_chain_that_works(course, services, redis_server):
@@ -452,13 +429,6 @@ def test_scheduling_passes_once_a_countdown_ran_and_beat_sent(course, services, 
     assert "Scheduler: Sending due task tick-every-2-seconds (timing.tick)" in beat.output()
 
 
-def test_timing_tasks_fail_with_lesson_10s_worker(course, services, redis_server):
-    worker(services, paths.lesson_dir("10"), "flow")
-    result = run_check(course, "timing-tasks-registered")
-    assert_fails_with(result, course, "unregistered")
-    assert "timing.tick" in result.detail
-
-
 def test_scheduling_checks_fail_without_a_countdown_or_a_beat(course, services, redis_server):
     """The learner called tick directly: a result, but with neither label the stage asks for."""
     worker(services, paths.lesson_dir("11"), "timing")
@@ -469,6 +439,27 @@ def test_scheduling_checks_fail_without_a_countdown_or_a_beat(course, services, 
     beat = run_check(course, "timing-beat-sent")
     assert_fails_with(beat, course, "no-beat-run")
     assert "celery -A timing beat" in beat.hint
+
+
+# --- every later lesson: the previous lesson's worker left running -------------------------------
+
+
+@pytest.mark.parametrize("check_id, previous, previous_app, missing", [
+    ("inside-tasks-registered", "05", "server", "inside.add"),
+    ("states-tasks-registered", "08", "inside", "states.divide"),
+    ("canvas-tasks-registered", "09", "states", "flow.xsum"),
+    ("timing-tasks-registered", "10", "flow", "timing.tick"),
+])
+def test_tasks_fail_with_the_previous_lessons_worker(course, services, redis_server, check_id, previous, previous_app,
+                                                     missing):
+    """It listens on database 0 too, so it answers, but it knows its own lesson's tasks only."""
+    worker(services, paths.lesson_dir(previous), previous_app)
+    result = run_check(course, check_id)
+    assert_fails_with(result, course, "unregistered")
+    assert missing in result.detail and f"{previous_app}." in result.detail
+    stage = next(s for s in course.stages if any(c.id == check_id for c in s.checks))
+    app = next(c.params["app"] for c in stage.checks if c.id == check_id)
+    assert f"-A {app}" in result.hint and f"lessons/{stage.lesson}" in result.hint
 
 
 # --- the checker's command line -----------------------------------------------------------------
