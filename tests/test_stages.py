@@ -49,6 +49,7 @@ FAILING = {
     "timing-tasks-registered": "unregistered",
     "timing-countdown-ran": "no-countdown-run",
     "timing-beat-sent": "no-beat-run",
+    "timing-visibility-timeout": "short-visibility-timeout",
 }
 
 
@@ -423,7 +424,7 @@ def test_scheduling_passes_once_a_countdown_ran_and_beat_sent(course, services, 
     assert tick(("countdown", 1)) == "later"
     beat = services.add(Beat(paths.lesson_dir("11"), "timing", redis_server.cwd / "celerybeat-schedule"))
     result = poll(lambda: run_check(course, "timing-beat-sent"), 30, done=lambda r: r.ok)
-    for check_id in ("timing-tasks-registered", "timing-countdown-ran"):
+    for check_id in ("timing-tasks-registered", "timing-countdown-ran", "timing-visibility-timeout"):
         assert_passes(run_check(course, check_id))
     assert_passes(result)
     assert "Scheduler: Sending due task tick-every-2-seconds (timing.tick)" in beat.output()
@@ -439,6 +440,14 @@ def test_scheduling_checks_fail_without_a_countdown_or_a_beat(course, services, 
     beat = run_check(course, "timing-beat-sent")
     assert_fails_with(beat, course, "no-beat-run")
     assert "celery -A timing beat" in beat.hint
+
+
+def test_a_worker_left_on_the_short_visibility_timeout_is_named(course, services, redis_server):
+    """Lesson 11, section 6's worker still runs: every countdown of 20 s it takes will run twice."""
+    worker(services, paths.lesson_dir("11"), "short_timeout")
+    result = run_check(course, "timing-visibility-timeout")
+    assert_fails_with(result, course, "short-visibility-timeout")
+    assert "runs with visibility_timeout 5 s" in result.detail and "short_timeout.py" in result.hint
 
 
 # --- every later lesson: the previous lesson's worker left running -------------------------------

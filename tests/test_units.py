@@ -35,6 +35,8 @@ def test_causes_are_recognised_from_error_text(course):
     assert match("-DENIED Redis is running in protected mode because protected mode is enabled").id \
         == "protected-mode"
     assert match("celery.exceptions.NotRegistered: 'states.multiply'").id == "unregistered"
+    assert match("kombu.exceptions.EncodeError: Object of type set is not JSON serializable").id == "encode-error"
+    assert match("RuntimeError('Never call result.get() within a task!\\nSee https://docs").id == "sync-subtask"
     # a Windows worker's prefork pool (Celery's issue #4178): lesson 05 says what to do, the course cannot show it
     windows = match("  File \"C:\\Python312\\Lib\\site-packages\\celery\\app\\trace.py\", line 640\n"
                     "    tasks, accept, hostname = _loc\nValueError: not enough values to unpack (expected 3, got 0)")

@@ -117,3 +117,17 @@ def _module_names(path: Path) -> list[str]:
     import runpy
 
     return [k for k in runpy.run_path(str(path)) if not k.startswith("_")]
+
+
+@check
+def visibility_timeout(stage: Stage, app: str, longest_countdown: int) -> str:
+    """Every worker's Redis visibility timeout outlasts the lesson's longest countdown (else it runs twice)."""
+    replies = _replies(stage, app, "conf", with_defaults=False)
+    for node, conf in replies:
+        options = conf.get("broker_transport_options") or {}
+        timeout = options.get("visibility_timeout", 3600)  # kombu's default: one hour
+        if timeout <= longest_countdown:
+            raise Failed("short-visibility-timeout", f"{node} runs with visibility_timeout {timeout} s, no longer than "
+                                                     f"a countdown of {longest_countdown} s")
+    return (f"visibility_timeout of {', '.join(sorted(node for node, _ in replies))}: longer than a countdown of "
+            f"{longest_countdown} s")
