@@ -10,13 +10,16 @@ BIN := $(VENV)/bin
 REDIS_VERSION := $(shell awk '!/^\#/ && $$5 == "default" { sub(/^redis-/, "", $$1); sub(/\.tar\.gz$$/, "", $$1); print $$1 }' scripts/redis-releases.txt)
 export CELERY_LAB_REDIS_PREFIX ?= $(CURDIR)/.redis/redis-$(REDIS_VERSION)
 
-.PHONY: help deps venv redis tour check play bless bench notebook lint test test-vm lock clean
+.PHONY: help deps browser venv redis tour check play bless bench notebook lint test test-vm lock clean
 
 help: ## list the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 deps: ## install the build prerequisites through apt when missing (root, sudo, or prints the command)
 	@bash scripts/install-build-deps.sh
+
+browser: ## Debian's chromium and chromedriver for the browser test of Flower (lesson 12), through apt when missing
+	@bash scripts/install-build-deps.sh chromium chromium-driver
 
 venv: $(BIN)/.installed ## the course's virtualenv: the packages of requirements.txt, each checked against its hash
 	@echo "    $(VENV) holds the packages pinned in requirements.txt"
@@ -52,7 +55,7 @@ notebook: deps venv redis ## open JupyterLab on notebooks/ with the course's ven
 lint: venv ## ruff over the course's Python
 	@$(BIN)/ruff check .
 
-test: deps venv redis ## the test suite: lint, unit tests, real Redis + workers, every notebook
+test: deps browser venv redis ## the test suite: lint, unit tests, real Redis + workers, a real browser, every notebook
 	@$(BIN)/ruff check .
 	@$(BIN)/pytest
 

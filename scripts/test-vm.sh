@@ -2,7 +2,7 @@
 # make test-vm: prove the Vagrant VM for real. Builds (or reuses) a Debian 12 box from the mirror,
 # boots it with vagrant-libvirt (QEMU), provisions it from scratch, plays every lesson from 01 inside on
 # the VM path exactly as written (make tour: the transcript runner, as the vagrant user, against the
-# redis service) and every notebook, checks the forwarded port from the host, provisions again to
+# redis service) and every notebook, checks the forwarded ports (JupyterLab, Flower) from the host, provisions again to
 # show nothing changes, and destroys the VM — also on failure or Ctrl-C. Prints the time of each
 # phase. Needs root (libvirt, loop devices for the box).
 #
@@ -29,6 +29,7 @@ export VAGRANT_DEFAULT_PROVIDER=libvirt
 export CELERY_LAB_VM_PREFIX="celery-lab-test-$$-"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 export CELERY_LAB_JUPYTER_PORT="${CELERY_LAB_JUPYTER_PORT:-$(free_port)}"
+export CELERY_LAB_FLOWER_PORT="${CELERY_LAB_FLOWER_PORT:-$(free_port)}"
 
 phases=()
 t0=$SECONDS
@@ -96,7 +97,7 @@ else
 fi
 
 phase "Lint: shellcheck, vagrant validate"
-shellcheck -x scripts/*.sh scripts/vm/*.sh
+shellcheck -x scripts/*.sh scripts/vm/*.sh lessons/*/*.sh
 info "shellcheck: clean"
 vagrant validate
 
@@ -234,6 +235,44 @@ info "inside the VM, Redis listens on: $inside"
 for addr in $inside; do
   case "$addr" in 127.0.0.1:6379|\[::1\]:6379) ;; *) die "the VM's Redis listens beyond loopback: $addr" ;; esac
 done
+
+phase "From the host: the forwarded Flower port"
+# Flower as lesson 12 starts it (flower.sh: the VM's 127.0.0.1, a password), in a session of its own in the
+# VM, stopped again by its PID (flower.sh execs celery: the PID is Flower's). ($ in single quotes: the VM's.)
+# shellcheck disable=SC2016
+vagrant ssh -c 'cd ~/celery-lab/lessons/12-monitoring && PATH="$HOME/celery-lab/.venv/bin:$PATH" setsid bash flower.sh \
+  > /tmp/celery-lab-flower.log 2>&1 < /dev/null & echo $! > /tmp/celery-lab-flower.pid' >/dev/null 2>&1
+# shellcheck disable=SC2016
+stop_flower() { vagrant ssh -c 'kill -- -"$(cat /tmp/celery-lab-flower.pid)"' >/dev/null 2>&1 || true; }
+flower() { # WITH_PASSWORD(1|0) PATH: Flower's HTTP status through the forward; the password on curl's stdin
+  local header=""
+  [ "$1" = 1 ] && header="user = \"learner:$flower_password\""
+  curl -s -m 10 -o /dev/null -w '%{http_code}' -K - "http://127.0.0.1:$CELERY_LAB_FLOWER_PORT$2" <<<"$header" || true
+}
+flower_password=""
+for _ in $(seq 60); do
+  flower_password="$(vagrant ssh -c 'cat ~/.config/celery-lab/flower-password 2>/dev/null' 2>/dev/null | tr -d '\r\n')"
+  [ -n "$flower_password" ] && [ "$(flower 1 /)" = 200 ] && break
+  sleep 2
+done
+code="$(flower 1 /)"
+[ "$code" = 200 ] || { stop_flower; die "Flower did not answer on 127.0.0.1:$CELERY_LAB_FLOWER_PORT with its password (HTTP $code)"; }
+info "Flower answers on 127.0.0.1:$CELERY_LAB_FLOWER_PORT (HTTP 200 with the password)"
+code="$(flower 0 /)"
+[ "$code" = 401 ] || { stop_flower; die "Flower answered HTTP $code without the password (401 expected)"; }
+info "without the password: HTTP 401"
+listen="$(ss -Hltn "sport = :$CELERY_LAB_FLOWER_PORT" | awk '{print $4}' | sort -u | tr '\n' ' ')"
+inside="$(vagrant ssh -c "ss -Hltn 'sport = :5555'" 2>/dev/null | awk '{print $4}' | sort -u | tr -d '\r' | tr '\n' ' ')"
+procs="$(vagrant ssh -c 'ps -eo args' 2>/dev/null)"
+if grep -qFf <(printf '%s\n' "$flower_password") <<<"$procs"; then stop_flower; die "Flower's password is on a command line"; fi
+stop_flower
+info "Flower's password is on no command line in the VM (flower.sh hands it over in the environment)"
+info "the forward listens on: $listen; inside the VM, Flower listened on: $inside"
+for addr in $listen $inside; do
+  case "$addr" in 127.0.0.1:*|\[::1\]:*) ;; *) die "Flower's port listens beyond loopback: $addr" ;; esac
+done
+sleep 3
+no_leftovers "Flower"
 
 phase "vagrant provision again (must change nothing)"
 vagrant provision 2>&1 | tee "$state/provision2.log"

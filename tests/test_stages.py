@@ -50,6 +50,12 @@ FAILING = {
     "timing-countdown-ran": "no-countdown-run",
     "timing-beat-sent": "no-beat-run",
     "timing-visibility-timeout": "short-visibility-timeout",
+    # lesson 12's scenarios: tests/test_stages_12.py
+    "watched-tasks-registered": "unregistered",
+    "watched-gate-opened": "no-gate-opened",
+    "flower-loopback": "flower-exposed",
+    "flower-login": "flower-no-login",
+    "flower-task-events": "no-task-events",
 }
 
 
@@ -458,6 +464,7 @@ def test_a_worker_left_on_the_short_visibility_timeout_is_named(course, services
     ("states-tasks-registered", "08", "inside", "states.divide"),
     ("canvas-tasks-registered", "09", "states", "flow.xsum"),
     ("timing-tasks-registered", "10", "flow", "timing.tick"),
+    ("watched-tasks-registered", "11", "timing", "watched.gate"),
 ])
 def test_tasks_fail_with_the_previous_lessons_worker(course, services, redis_server, check_id, previous, previous_app,
                                                      missing):

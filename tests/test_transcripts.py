@@ -118,6 +118,17 @@ def test_a_missing_stop_is_caught(tmp_path):
     assert "terminal redis still runs `redis-server redis.conf`" in out and "press Ctrl-C in it" in out
 
 
+def test_a_command_said_to_end_by_itself_that_does_not_is_caught(tmp_path):
+    # an output block marked `ends` (lesson 12's worker after `celery control shutdown`), here after a
+    # Redis that nothing stops: the runner waits for it to end, and says it did not
+    text = (LESSON_03 / "README.md").read_text()
+    start = text.index("```text term=redis path=host excerpt")
+    marked = text[start:].replace("```text term=redis path=host excerpt", "```text term=redis path=host excerpt ends "
+                                  "timeout=3", 1)
+    out = fails(edited_03(tmp_path, text[start:], marked))
+    assert "did not finish in 3 s (the lesson says it ends here)" in out
+
+
 def test_a_lesson_that_leaves_something_running_is_caught(tmp_path):
     # a second server started at the end and never stopped: lesson 04 does not expect it
     extra = "~/celery-lab/.redis/redis-7.0.15/bin/redis-server --port 6390 --save ''"
@@ -157,7 +168,8 @@ def all_blocks() -> list[lessontext.Block]:
 def test_every_shell_block_is_played_or_says_why():
     for block in all_blocks():
         if block.lang in lessontext.SHELLS:
-            assert block.kind == "command" or block.attrs.get("why"), f"{block.where}: no term= and no why="
+            # played, or a listing of a script in the lesson's folder (checked by test_lessons.py), or says why not
+            assert block.kind in ("command", "file") or block.attrs.get("why"), f"{block.where}: no term= and no why="
         if block.lang in lessontext.OUTPUTS:
             assert block.kind == "output", f"{block.where}: an output block names its terminal (term=...)"
 

@@ -145,6 +145,29 @@ def test_masks_hide_what_changes_between_runs():
     assert mask_line("┏━━━━┳━━━┓") == "┏━┳━┓" and mask_line("│ a   │ b │") == "│ a │ b │"
     assert mask_line("task done: 8") == "task done: 8"  # what a lesson shows stays compared
     assert mask_line("1.0× PING 0.16 ms", numbers=True) == "<n>× PING <n> ms"
+    assert mask_line("make: *** [Makefile:38: check] Error 1") == mask_line("make: *** [Makefile:41: check] Error 1")
+    assert mask_line("{'id': 'x', 'worker_pid': 22}") == "{'id': 'x', 'worker_pid': <pid>}"
+    assert mask_line("[I 261126 04:43:31 command:177] Visit me at http://127.0.0.1:5555") == \
+        "[I <time> command:177] Visit me at http://127.0.0.1:5555"
+
+
+def test_flower_check_reads_the_kernels_socket_tables(tmp_path):
+    """/proc/net/tcp{,6} as the kernel writes them: addresses in 32-bit words of host (little-endian) order."""
+    from courselab.checks.monitor import listening
+
+    header = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+    tcp = tmp_path / "tcp"
+    tcp.write_text(header
+                   + "   0: 0100007F:15B3 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 1 1\n"
+                   + "   1: 00000000:15B3 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 2 1\n"
+                   + "   2: 0100007F:15B3 0100007F:9C40 01 00000000:00000000 00:00000000 00000000 0 0 3 1\n"
+                   + "   3: 0100007F:18EB 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 4 1\n")
+    tcp6 = tmp_path / "tcp6"
+    tcp6.write_text(header + "   0: 00000000000000000000000001000000:15B3 00000000000000000000000000000000:0000 0A "
+                             "00000000:00000000 00:00000000 00000000 0 0 5 1\n")
+    # port 5555 (15B3): 127.0.0.1 and 0.0.0.0 listening (the established connection is not), ::1 in tcp6
+    assert listening(5555, (str(tcp), str(tcp6), str(tmp_path / "absent"))) == ["127.0.0.1", "0.0.0.0", "::1"]
+    assert listening(6379, (str(tcp),)) == ["127.0.0.1"] and listening(80, (str(tcp),)) == []
 
 
 def test_excerpts_and_running_output():

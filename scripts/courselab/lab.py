@@ -5,6 +5,7 @@
     r = lab.redis()                      # the course's redis-server on a free loopback port
     worker = lab.worker("05", "server")  # `celery -A server worker --loglevel=info` in lessons/05-...
     beat = lab.beat("11", "timing")      # `celery -A timing beat --loglevel=info`, its schedule in a scratch folder
+    flower = lab.flower()                # lesson 12's `bash flower.sh` on a free port, its password in a scratch home
     lab.use_lesson("06", "server")       # so that `from server import add` works in the notebook
     ...
     scratch = lab.scratch()              # a private folder of its own, removed by lab.stop()
@@ -29,7 +30,7 @@ import tempfile
 from pathlib import Path
 
 from . import lessonapp, paths
-from .services import Beat, RedisServer, Services, Worker, free_port
+from .services import Beat, Flower, RedisServer, Services, Worker, free_port
 
 
 class Lab:
@@ -84,6 +85,14 @@ class Lab:
         print(f"$ cd {paths.lesson_dir(lesson).relative_to(paths.REPO)} && celery -A {app} beat --loglevel=info"
               f"   # pid {beat.pid}, started")
         return beat
+
+    def flower(self) -> Flower:
+        """Lesson 12's `bash flower.sh` (127.0.0.1, basic auth) on a free port; its password file in a scratch
+        home of its own (flower.password), not in yours."""
+        flower = self.services.add(Flower(free_port(), self.scratch()))
+        print(f"$ cd lessons/12-monitoring && bash flower.sh --port={flower.port}"
+              f"   # pid {flower.pid}, on 127.0.0.1 behind a password")
+        return flower
 
     def stop_worker(self, worker: Worker) -> None:
         self.services.stop(worker)

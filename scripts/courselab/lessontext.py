@@ -13,6 +13,7 @@ The fence's info string names the block's language and, for the blocks that are 
                                        last command block began): compared after normalisation
     ```text term=main excerpt          ... only these lines, in this order, among others
     ```text term=worker unordered      ... only these lines, in any order (concurrent logs)
+    ```text term=worker ends           ... and the command running there stops by itself (status 0, or status=N)
     ```mermaid term=main               an output that is a Mermaid diagram (GitHub draws it): compared the same way
     ```bash term=main path=host        only on the no-VM path (path=vm: only inside the VM)
     ```bash play=no why="..."          shown, not played, and says why
@@ -144,6 +145,7 @@ def validate(block: Block) -> None:
         block.commands()
         if "ready" in block.attrs:
             re.compile(block.attrs["ready"])
+    if block.kind in ("command", "output"):
         if "status" in block.attrs and not block.attrs["status"].isdigit():
             raise LessonTextError(f"{where}: status={block.attrs['status']} is not an exit status")
 

@@ -7,9 +7,9 @@ Two steps, both documented in docs/transcripts.md:
    celery-lab. A blessed output is written in this form.
 2. mask(): what changes from run to run is masked on both sides before they are compared — task
    ids, times and dates, process ids, memory addresses, long fractions (durations), build ids,
-   pool process numbers, the kernel in Celery's banner; runs of spaces and of table rules are
-   collapsed (a table's column widths follow its content). A block marked `numbers` masks every
-   number (a benchmark's figures).
+   pool process numbers, the kernel in Celery's banner, the Makefile line in make's errors; runs of
+   spaces and of table rules are collapsed (a table's column widths follow its content). A block
+   marked `numbers` masks every number (a benchmark's figures).
 
 A block may be an `excerpt` (its lines appear among others, in order) or `unordered` (an excerpt
 whose lines may come in any order: the log of a worker whose processes write concurrently).
@@ -38,12 +38,15 @@ MASKS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"\bpid[= ]\d+"), "pid=<pid>"),
     (re.compile(r"\bpid:\d+"), "pid:<pid>"),  # a pool process in a worker's log
     (re.compile(r"\bgen\d+@"), "gen<pid>@"),  # a client's node name in a task's origin header
+    (re.compile(r"'worker_pid': \d+"), "'worker_pid': <pid>"),  # `celery inspect active`
+    (re.compile(r"^\[([DIWE]) \d{6} \d\d:\d\d:\d\d "), r"[\1 <time> "),  # Flower's log (tornado's format)
     (re.compile(r"\b(process|PID|Main PID:?|pid) \d+"), r"\1 <pid>"),
     (re.compile(r"0x[0-9a-f]{6,}"), "0x<addr>"),
     (re.compile(r"\bbuild=[0-9a-f]+"), "build=<build>"),
     (re.compile(r"\b\d+\.\d{4,}"), "<fraction>"),
     (re.compile(r"ForkPoolWorker-\d+"), "ForkPoolWorker-<n>"),
     (re.compile(r"\bLinux-\S+"), "Linux-<kernel>"),
+    (re.compile(r"\[Makefile:\d+: "), "[Makefile:<line>: "),  # make's error names the recipe's line
 ]
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 SPACES = re.compile(r"[ \t]+")

@@ -68,3 +68,9 @@ def redis_port() -> int:
 def system_redis() -> bool:
     """True in the VM: Redis runs as a systemd service; the tour neither starts nor stops it."""
     return os.environ.get("CELERY_LAB_SYSTEM_REDIS") == "1"
+
+
+def flower_password_file(home: Path | None = None) -> Path:
+    """Where lesson 12's flower.sh keeps the password of Flower's user `learner` (made once, mode 0600), in
+    the home folder given, or $HOME's."""
+    return (home or Path.home()) / ".config" / "celery-lab" / "flower-password"

@@ -1,4 +1,4 @@
-"""Start and stop the real processes the lessons use: redis-server and celery workers.
+"""Start and stop the real processes the lessons use: redis-server, celery workers and beats, Flower.
 
 Every process is started by us, remembered by its PID, and stopped by that PID (its whole
 process group for a worker, whose pool children share it) — never by name. `Services` is a
@@ -202,6 +202,61 @@ class Beat(Process):
         super().start()
         deadline = time.monotonic() + timeout
         while "beat: Starting..." not in self.output():
+            if not self.alive() or time.monotonic() > deadline:
+                self.stop()
+                raise ServiceError(f"{self.name} did not start:\n{_tail(self.output())}")
+            time.sleep(0.1)
+
+
+class Flower(Process):
+    """Lesson 12's `bash flower.sh` (Flower on 127.0.0.1 behind basic auth) on a chosen port; `home` is the
+    HOME it keeps its password file in (~/.config/celery-lab/flower-password)."""
+
+    def __init__(self, port: int, home: Path, lesson: str = "12"):
+        folder = paths.lesson_dir(lesson)
+        env = {**lessonapp.lesson_env(folder, "watched"), "HOME": str(home)}
+        # flower.sh runs `celery` and `python`: the venv's, as after `source .venv/bin/activate`
+        env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', os.defpath)}"
+        log = home / f"flower-{port}.log"
+        super().__init__("bash flower.sh", ["bash", "flower.sh", f"--port={port}"], folder, log, env)
+        self.port, self.home = port, home
+
+    @property
+    def password(self) -> str:
+        return paths.flower_password_file(self.home).read_text().strip()
+
+    def get(self, path: str, login: bool = True) -> tuple[int, bytes]:
+        """GET a page or API path of this Flower, logged in as learner or not: (HTTP status, body)."""
+        import base64
+        import urllib.error
+        import urllib.request
+
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}")
+        if login:
+            token = base64.b64encode(f"learner:{self.password}".encode()).decode()
+            request.add_header("Authorization", f"Basic {token}")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    def wait_for_events(self, timeout: float = 30.0) -> None:
+        """Until Flower hears the workers' events (a heartbeat comes every 2 s): it learns of a task only from
+        the events sent after it subscribed, a moment after its `Connected to redis`."""
+        import json
+
+        deadline = time.monotonic() + timeout
+        while not json.loads(self.get("/workers?json=1")[1] or b"{}").get("data"):
+            if time.monotonic() > deadline:
+                raise ServiceError(f"{self.name} heard no worker's events in {timeout:.0f} s")
+            time.sleep(0.2)
+
+    def start(self, timeout: float = 60.0) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        super().start()
+        deadline = time.monotonic() + timeout
+        while "Connected to redis" not in self.output():
             if not self.alive() or time.monotonic() > deadline:
                 self.stop()
                 raise ServiceError(f"{self.name} did not start:\n{_tail(self.output())}")

@@ -161,6 +161,25 @@ class Player:
             raise PlayError(f"{block.where}: the lesson shows {kind} terminal {block.term} printed, but the real "
                             f"run differs:\n{normalize.diff(shown, lines, block.where)}")
         term.mark = end
+        if "ends" in block.attrs:
+            self.ended(block)
+
+    def ended(self, block: Block) -> None:
+        """An output block marked `ends`: the command running in its terminal stops by itself here (another
+        terminal told it to, as `celery control shutdown` does a worker), with exit status `status` (0)."""
+        term = self.t.terminal(block.term)
+        if term.running is None:
+            raise PlayError(f"{block.where}: `ends`, but nothing runs in terminal {block.term}")
+        command = term.running.command
+        try:
+            timeout = float(block.attrs.get("timeout", OUTPUT_TIMEOUT))
+            status = self.t.wait_done(block.term, term.running.number, timeout)
+        except TerminalError as e:
+            raise PlayError(f"{block.where}: {e} (the lesson says it ends here)") from None
+        want = int(block.attrs.get("status", 0))
+        if status != want:
+            raise PlayError(f"{block.where}: `{command}` in terminal {block.term} ended with status {status} "
+                            f"(the lesson expects {want})")
 
     # --- between lessons -------------------------------------------------------------------------
 

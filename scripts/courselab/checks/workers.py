@@ -55,6 +55,9 @@ def worker_ping(stage: Stage, app: str) -> str:
 def tasks_registered(stage: Stage, app: str, tasks: list[str]) -> str:
     replies = _replies(stage, app, "registered")
     for node, names in replies:
+        # a task with a rate limit (set in code or by `celery control rate_limit`) is listed as
+        # "name [rate_limit=10/m]": the name is what comes before the brackets
+        names = [name.split(" [", 1)[0] for name in names]
         missing = [t for t in tasks if t not in names]
         if missing:
             known = ", ".join(names) or "none"
