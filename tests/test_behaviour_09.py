@@ -27,11 +27,25 @@ def lab(tmp_path_factory):
         yield app, worker, r
 
 
-def states_of(result) -> list[dict]:
-    """Every state message the worker publishes for the task, as watch.py sees them."""
+def send(app, name: str, *args, on_state=None, task_id: str | None = None):
+    """Send a task as watch.py does: its result's pub/sub channel subscribed first (under an id chosen here,
+    or given), so that no state passes unseen; then each state as published, until a final one. (result, states)"""
+    import redis
+    from celery import states, uuid
+
+    task_id = task_id or uuid()
+    channel = redis.Redis.from_url(app.conf.result_backend).pubsub(ignore_subscribe_messages=True)
+    channel.subscribe(f"celery-task-meta-{task_id}")
+    result = app.tasks[name].apply_async(args, task_id=task_id)
     seen = []
-    result.get(timeout=60, propagate=False, on_message=seen.append)
-    return seen
+    for message in channel.listen():
+        seen.append(app.backend.decode_result(message["data"]))
+        if on_state:
+            on_state(seen[-1])
+        if seen[-1]["status"] in states.READY_STATES:
+            break
+    channel.close()
+    return result, seen
 
 
 def log_lines(worker: Worker, task_id: str, needle: str) -> list[str]:
@@ -40,8 +54,8 @@ def log_lines(worker: Worker, task_id: str, needle: str) -> list[str]:
 
 def test_autoretry_retries_three_times_waiting_1_2_4_seconds(lab):
     app, worker, r = lab
-    result = app.tasks["states.fetch"].delay("http://localhost:9/")
-    seen = [m["status"] for m in states_of(result)]
+    result, metas = send(app, "states.fetch", "http://localhost:9/")
+    seen = [m["status"] for m in metas]
     assert seen == ["STARTED", "RETRY"] * 3 + ["STARTED", "FAILURE"]
     assert isinstance(result.result, ConnectionError)
     assert json.loads(r.get(f"celery-task-meta-{result.id}"))["retries"] == 3
@@ -51,19 +65,18 @@ def test_autoretry_retries_three_times_waiting_1_2_4_seconds(lab):
 
 def test_self_retry_succeeds_after_the_failures_asked_for(lab):
     app, worker, r = lab
-    result = app.tasks["states.flaky"].delay(2)
-    assert [m["status"] for m in states_of(result)] == ["STARTED", "RETRY", "STARTED", "RETRY", "STARTED", "SUCCESS"]
+    result, seen = send(app, "states.flaky", 2)
+    assert [m["status"] for m in seen] == ["STARTED", "RETRY", "STARTED", "RETRY", "STARTED", "SUCCESS"]
     assert json.loads(r.get(f"celery-task-meta-{result.id}"))["retries"] == 2
     # past max_retries (3), self.retry raises the task's own exception
-    over = app.tasks["states.flaky"].delay(5)
-    assert [m["status"] for m in states_of(over)].count("RETRY") == 3
+    over, seen = send(app, "states.flaky", 5)
+    assert [m["status"] for m in seen].count("RETRY") == 3
     assert over.state == "FAILURE" and str(over.result) == "try 4 failed"
 
 
 def test_the_hard_time_limit_kills_the_process_running_the_task(lab):
     app, worker, r = lab
-    result = app.tasks["states.stuck"].delay(30)
-    seen = states_of(result)
+    result, seen = send(app, "states.stuck", 30)
     pid = next(m["result"]["pid"] for m in seen if m["status"] == "STARTED")
     assert seen[-1]["status"] == "FAILURE" and type(result.result).__name__ == "TimeLimitExceeded"
     assert poll(lambda: log_lines(worker, result.id, "Hard time limit (2s) exceeded"), 30)  # logged after it is stored
@@ -81,16 +94,18 @@ def test_the_soft_time_limit_lets_the_task_clean_up(lab):
 
 def test_revoke_with_terminate_kills_the_running_task(lab):
     app, worker, r = lab
-    result = app.tasks["states.slow"].delay(60)
+    from celery import uuid
+
+    result = app.AsyncResult(uuid())
     started = threading.Event()
     pids = []
 
-    def on_message(meta):
+    def on_state(meta):
         if meta["status"] == "STARTED":
             pids.append(meta["result"]["pid"])
             started.set()
 
-    waiter = threading.Thread(target=lambda: result.get(timeout=60, propagate=False, on_message=on_message))
+    waiter = threading.Thread(target=lambda: send(app, "states.slow", 60, on_state=on_state, task_id=result.id))
     waiter.start()
     assert started.wait(30)
     app.control.revoke(result.id, terminate=True)
@@ -102,7 +117,7 @@ def test_revoke_with_terminate_kills_the_running_task(lab):
 
 def test_progress_comes_as_a_custom_state_with_its_meta(lab):
     app, worker, r = lab
-    seen = states_of(app.tasks["states.count"].delay(3))
+    result, seen = send(app, "states.count", 3)
     assert [(m["status"], m["result"]) for m in seen if m["status"] == "PROGRESS"] == \
         [("PROGRESS", {"done": i, "total": 3}) for i in range(3)]
 

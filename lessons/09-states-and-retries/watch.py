@@ -4,6 +4,9 @@
 import ast
 import sys
 
+import redis
+from celery import states as celery_states, uuid
+
 import states
 
 
@@ -28,9 +31,20 @@ task = states.app.tasks.get(f'states.{name}')
 if task is None:
     raise SystemExit(f'usage: python watch.py TASK ARG...  (TASK: one of states.py\'s tasks: '
                      f'{", ".join(sorted(t[7:] for t in states.app.tasks if t.startswith("states.")))})')
-result = task.delay(*map(argument, args))
+# Listen on the result's pub/sub channel (lesson 08) *before* sending, under an id chosen here: a fast task
+# can publish every state before the next line of this script runs.
+task_id = uuid()
+channel = redis.Redis.from_url(states.app.conf.result_backend).pubsub(ignore_subscribe_messages=True)
+channel.subscribe(f'celery-task-meta-{task_id}')
+result = task.apply_async(list(map(argument, args)), task_id=task_id)
 print(f'{name}{tuple(map(argument, args))} sent as {result.id}')
-value = result.get(timeout=60, propagate=False, on_message=show)
+if not task.ignore_result:  # a task that stores no result publishes no state either
+    for message in channel.listen():
+        meta = states.app.backend.decode_result(message['data'])  # JSON, an exception made Python again
+        show(meta)
+        if meta['status'] in celery_states.READY_STATES:
+            break
+value = result.get(timeout=60, propagate=False)
 print(f'get() returned {value!r}; state {result.state}')
 if result.traceback:  # a failed task: the worker stored its traceback too
     print(f'traceback stored ({len(result.traceback.splitlines())} lines), ending: '
