@@ -218,3 +218,20 @@ def test_outputs_blessed_elsewhere_are_adopted_block_by_block():
     assert "PONG from the VM" in adopted and adopted.startswith("# x\n")  # outputs theirs, prose ours
     with pytest.raises(LessonTextError, match="other blocks"):
         adopt_outputs(LESSON_TEXT, blessed.replace("```keys term=redis", "```keys term=worker"), "99-x")
+
+
+def test_the_checkers_tables_show_details_as_text_not_markup(course):
+    """A task id in brackets (`watched.add[ab12...]`) or a rate limit (`name [rate_limit=10/m]`) is shown as it is:
+    rich would take `[ab12...]` for a style tag and drop it."""
+    from courselab import ui
+    from courselab.checks import Result
+    from rich.console import Console
+
+    stage = course.stage("monitoring")
+    detail = "Flower saw watched.add[ab12cd34-0000-4000-8000-000000000000] succeed; [bold]x[/] add [rate_limit=]"
+    results = [Result(stage.checks[0], False, detail, hint="see [this]", where="lessons/12-monitoring/README.md")]
+    console = Console(record=True, width=300)
+    console.print(ui.stage_details(stage, results))
+    console.print(ui.failure_panel(stage, results[0]))
+    text = console.export_text()
+    assert text.count(detail) == 2 and "see [this]" in text

@@ -208,6 +208,24 @@ class Beat(Process):
             time.sleep(0.1)
 
 
+def flower_get(port: int, path: str, password: str | None = None, timeout: float = 10) -> tuple[int, bytes]:
+    """GET a path of the Flower on 127.0.0.1:`port`, with lesson 12's login (user learner) when a password is
+    given: (HTTP status, body). A refused or silent port raises URLError / TimeoutError."""
+    import base64
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}")
+    if password is not None:
+        token = base64.b64encode(f"learner:{password}".encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
 class Flower(Process):
     """Lesson 12's `bash flower.sh` (Flower on 127.0.0.1 behind basic auth) on a chosen port; `home` is the
     HOME it keeps its password file in (~/.config/celery-lab/flower-password)."""
@@ -227,19 +245,7 @@ class Flower(Process):
 
     def get(self, path: str, login: bool = True) -> tuple[int, bytes]:
         """GET a page or API path of this Flower, logged in as learner or not: (HTTP status, body)."""
-        import base64
-        import urllib.error
-        import urllib.request
-
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}")
-        if login:
-            token = base64.b64encode(f"learner:{self.password}".encode()).decode()
-            request.add_header("Authorization", f"Basic {token}")
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status, response.read()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read()
+        return flower_get(self.port, path, self.password if login else None)
 
     def wait_for_events(self, timeout: float = 30.0) -> None:
         """Until Flower hears the workers' events (a heartbeat comes every 2 s): it learns of a task only from

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -31,7 +32,8 @@ def stage_table(course: Course, outcome: dict[str, list[Result] | None | str]) -
     table.add_column("what the checker saw", overflow="fold")
     for n, stage in enumerate(course.stages, 1):
         results = outcome.get(stage.id)
-        seen = results[-1].detail if isinstance(results, list) and results else ""
+        # what checks report is text, not markup: a task id in brackets, `name [rate_limit=10/m]`, a list
+        seen = escape(results[-1].detail) if isinstance(results, list) and results else ""
         if results == SKIPPED:
             seen = "applies inside the course's VM (lesson 01)"
         table.add_row(str(n), f"{stage.title} [dim]({stage.id})[/]", stage.lesson, stage_status(results), seen)
@@ -39,9 +41,9 @@ def stage_table(course: Course, outcome: dict[str, list[Result] | None | str]) -
 
 
 def failure_panel(stage: Stage, result: Result) -> Panel:
-    body = f"[bold]{result.check.id}[/]: {result.detail}"
+    body = f"[bold]{result.check.id}[/]: {escape(result.detail)}"
     if result.hint:
-        body += f"\n\n[yellow]hint:[/] {result.hint}\n[yellow]see:[/]  {result.where}"
+        body += f"\n\n[yellow]hint:[/] {escape(result.hint)}\n[yellow]see:[/]  {escape(result.where)}"
     return Panel(body, title=f"next: {stage.title} ({stage.id})", border_style="red", expand=False)
 
 
@@ -55,7 +57,7 @@ def stage_details(stage: Stage, results: list[Result]) -> Table:
         if result is None:
             table.add_row(check.id, "[dim]–[/]", "[dim]not run: an earlier check failed[/]")
         else:
-            table.add_row(check.id, "[green]✓[/]" if result.ok else "[red]✗[/]", result.detail)
+            table.add_row(check.id, "[green]✓[/]" if result.ok else "[red]✗[/]", escape(result.detail))
     return table
 
 

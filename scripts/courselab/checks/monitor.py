@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import ipaddress
 import json
 import urllib.error
-import urllib.request
 from pathlib import Path
 
 from .. import paths
+from ..services import flower_get
 from .base import Failed, Stage, check
 
 LISTEN = "0A"  # a socket's state in /proc/net/tcp{,6}: listening
@@ -40,15 +39,8 @@ def kernel_address(hexed: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
 
 
 def _get(port: int, path: str, password: str | None = None) -> tuple[int, bytes]:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}")
-    if password is not None:
-        login = base64.b64encode(f"learner:{password}".encode()).decode()
-        request.add_header("Authorization", f"Basic {login}")
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
+        return flower_get(port, path, password, timeout=5)
     except (TimeoutError, urllib.error.URLError) as error:
         raise Failed("flower-down", f"no answer from 127.0.0.1:{port}: {getattr(error, 'reason', error)}") from None
 
