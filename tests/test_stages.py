@@ -56,6 +56,10 @@ FAILING = {
     "flower-loopback": "flower-exposed",
     "flower-login": "flower-no-login",
     "flower-task-events": "no-task-events",
+    # lesson 13's: tests/test_stages_13.py
+    "reliable-tasks-registered": "unregistered",
+    "reliable-acks-late": "early-acks",
+    "reliable-nothing-lost": "tasks-lost",
 }
 
 
@@ -465,6 +469,7 @@ def test_a_worker_left_on_the_short_visibility_timeout_is_named(course, services
     ("canvas-tasks-registered", "09", "states", "flow.xsum"),
     ("timing-tasks-registered", "10", "flow", "timing.tick"),
     ("watched-tasks-registered", "11", "timing", "watched.gate"),
+    ("reliable-tasks-registered", "12", "watched", "reliable.work"),
 ])
 def test_tasks_fail_with_the_previous_lessons_worker(course, services, redis_server, check_id, previous, previous_app,
                                                      missing):

@@ -47,6 +47,7 @@ MASKS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"ForkPoolWorker-\d+"), "ForkPoolWorker-<n>"),
     (re.compile(r"\bLinux-\S+"), "Linux-<kernel>"),
     (re.compile(r"\[Makefile:\d+: "), "[Makefile:<line>: "),  # make's error names the recipe's line
+    (re.compile(r"\bJob: \d+"), "Job: <n>"),  # billiard's number of a pool job (a WorkerLostError)
 ]
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 SPACES = re.compile(r"[ \t]+")

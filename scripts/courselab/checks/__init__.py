@@ -5,8 +5,8 @@ stages.toml. Any other exception is matched against the causes' patterns, so a r
 connection reads as 'Redis is not running' wherever it happens.
 
 Split by topic: machine.py (VM, Redis build and server), python.py (packages), workers.py
-(remote control, lesson scripts), backend.py (the result backend), monitor.py (Flower); base.py holds
-the registry.
+(remote control, lesson scripts), backend.py (the result backend), monitor.py (Flower), reliability.py
+(lesson 13's counts); base.py holds the registry.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .. import paths
 from ..stages import Cause, Check, Course, Stage
-from . import backend, machine, monitor, python, workers  # noqa: F401  (each registers its checks)
+from . import backend, machine, monitor, python, reliability, workers  # noqa: F401  (each registers its checks)
 from .base import CHECKS, Failed, ScriptError
 from .machine import exposure
 

@@ -66,7 +66,7 @@ def tasks_registered(stage: Stage, app: str, tasks: list[str]) -> str:
 
 
 @check
-def worker_conf(stage: Stage, app: str, expect: dict) -> str:
+def worker_conf(stage: Stage, app: str, expect: dict, cause: str = "config-not-loaded") -> str:
     from celery.app.defaults import _TO_OLD_KEY
 
     replies = _replies(stage, app, "conf", with_defaults=False)
@@ -79,7 +79,7 @@ def worker_conf(stage: Stage, app: str, expect: dict) -> str:
             raise Failed("duplicate-nodes", f"{twins[node]} workers answer as {node}, and one of them runs with "
                                             f"{wrong} instead of {expect}")
         if wrong:
-            raise Failed("config-not-loaded", f"{node} has {wrong}, expected {expect}")
+            raise Failed(cause, f"{node} has {wrong}, expected {expect}")
     return f"the worker runs with {', '.join(f'{k}={v!r}' for k, v in expect.items())}"
 
 

@@ -1,0 +1,29 @@
+# -*- coding: utf-8 -*-
+# Lesson 13's app: a task that records each of its runs in Redis, so that faults can be counted.
+import os
+import time
+
+import redis
+from celery import Celery
+
+app = Celery('reliable', broker='redis://localhost:6379/0', backend='redis://localhost:6379/0')
+app.conf.update(
+    task_serializer='json',
+    result_serializer='json',
+    accept_content=['json'],
+    # The lab's visibility timeout: 5 s instead of the default hour, so that the messages of a worker
+    # that died come back while you wait. (Longer than every task here; lesson 11 shows why it must be.)
+    broker_transport_options={'visibility_timeout': 5},
+)
+runs = redis.Redis.from_url(app.conf.broker_url)
+
+
+# Notes who runs it (the lab's victims), and counts its starts and completions by task id
+# (HINCRBY: a run counted twice is a run done twice).
+@app.task(bind=True)
+def work(self, seconds):
+    runs.mset({'pid:pool-process': os.getpid(), 'pid:worker': os.getppid()})
+    runs.hincrby('started', self.request.id, 1)
+    time.sleep(seconds)
+    runs.hincrby('completed', self.request.id, 1)
+    return 'done'
