@@ -240,7 +240,9 @@ phase "From the host: the forwarded Flower port"
 # Flower as lesson 12 starts it (flower.sh: the VM's 127.0.0.1, a password), in a session of its own in the
 # VM, stopped again by its PID (flower.sh execs celery: the PID is Flower's). ($ in single quotes: the VM's.)
 # shellcheck disable=SC2016
-vagrant ssh -c 'cd ~/celery-lab/lessons/12-monitoring && PATH="$HOME/celery-lab/.venv/bin:$PATH" setsid bash flower.sh \
+# (`;`, not `&&`: with `cd … && … &` a subshell holding the ssh session's terminal would run the pair, the ssh
+# would not return, and $! would be that subshell's PID, not Flower's — seen in CI.)
+vagrant ssh -c 'cd ~/celery-lab/lessons/12-monitoring || exit 1; PATH="$HOME/celery-lab/.venv/bin:$PATH" setsid bash flower.sh \
   > /tmp/celery-lab-flower.log 2>&1 < /dev/null & echo $! > /tmp/celery-lab-flower.pid' >/dev/null 2>&1
 # shellcheck disable=SC2016
 stop_flower() { vagrant ssh -c 'kill -- -"$(cat /tmp/celery-lab-flower.pid)"' >/dev/null 2>&1 || true; }
