@@ -15,8 +15,6 @@ import json
 import os
 import shutil
 import struct
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -81,14 +79,6 @@ def statuses(driver, url: str) -> list[int]:
     return found
 
 
-def status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
 def png_size(data: bytes) -> tuple[int, int]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     return struct.unpack(">II", data[16:24])
@@ -97,8 +87,8 @@ def png_size(data: bytes) -> tuple[int, int]:
 def test_flower_listens_on_loopback_behind_a_password(flower_lab, chromium):
     app, flower = flower_lab
     base = f"http://127.0.0.1:{flower.port}"
-    assert status(f"{base}/") == 401
-    assert status(f"{base}/api/tasks") == 401
+    assert flower.get("/", login=False)[0] == 401
+    assert flower.get("/api/tasks", login=False)[0] == 401
     chromium.get(f"{base}/tasks")
     assert statuses(chromium, f"{base}/tasks") == [401]
     assert "watched" not in chromium.page_source

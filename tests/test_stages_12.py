@@ -59,9 +59,9 @@ def flower_without_flower_sh(services, port: int, *options: str) -> Process:
     """`celery -A watched flower` started by hand, without the lesson's script."""
     env = {**lessonapp.lesson_env(LESSON, "watched")}
     env.pop("FLOWER_BASIC_AUTH", None)
-    process = services.add(Process("celery -A watched flower", [CELERY, "-A", "watched", "flower", f"--port={port}",
-                                                                *options], LESSON, LESSON.parent.parent / ".run" /
-                                   "logs" / f"flower-{port}.log", env))
+    argv = [CELERY, "-A", "watched", "flower", f"--port={port}", *options]
+    process = services.add(Process("celery -A watched flower", argv, LESSON, paths.RUN / "logs" / f"flower-{port}.log",
+                                   env))
     if not poll(lambda: "Connected to redis" in process.output() or not process.alive(), 60):
         raise ServiceError(process.output())
     return process
