@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 REDIS_VERSION := $(shell awk '!/^\#/ && $$5 == "default" { sub(/^redis-/, "", $$1); sub(/\.tar\.gz$$/, "", $$1); print $$1 }' scripts/redis-releases.txt)
 export CELERY_LAB_REDIS_PREFIX ?= $(CURDIR)/.redis/redis-$(REDIS_VERSION)
 
-.PHONY: help deps browser venv redis tour check play bless bench notebook lint test test-vm lock clean
+.PHONY: help deps browser venv redis tour check play bless bench bench-trip notebook lint test test-vm lock clean
 
 help: ## list the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -24,11 +24,14 @@ browser: ## Debian's chromium and chromedriver for the browser test of Flower (l
 venv: $(BIN)/.installed ## the course's virtualenv: the packages of requirements.txt, each checked against its hash
 	@echo "    $(VENV) holds the packages pinned in requirements.txt"
 
-$(BIN)/.installed: requirements.txt
+$(BIN)/.installed: requirements.txt requirements-hiredis.txt
 	@bash scripts/install-build-deps.sh  # python3-venv, where this Python lacks it
 	@echo "==> venv $(VENV) with requirements.txt (a minute or two)"
 	@$(PYTHON) -m venv $(VENV)
 	@$(BIN)/pip install -q --require-hashes --only-binary=:all: -r requirements.txt
+	@# lesson 14's hiredis, on no sys.path: only the ladder's hiredis rung gets it (requirements-hiredis.in)
+	@$(BIN)/pip install -q --require-hashes --only-binary=:all: --no-deps --upgrade --target $(VENV)/hiredis \
+	  -r requirements-hiredis.txt
 	@touch $@
 
 redis: deps ## build Redis from source into .redis/ (skipped when already built)
@@ -46,7 +49,10 @@ play: deps venv redis ## play lessons as written and compare their outputs: make
 bless: deps venv redis ## rewrite lessons' shown outputs from a real run: make bless LESSON=03
 	@$(BIN)/python scripts/play.py --bless $(or $(LESSON),$(error name the lessons: make bless LESSON=03))
 
-bench: deps venv redis ## measure Celery round trips and throughput against raw Redis
+bench: deps venv redis ## the performance ladder (lesson 14): Celery rung by rung against raw Redis, a table and a chart
+	@$(BIN)/python scripts/ladder.py $(ARGS)
+
+bench-trip: deps venv redis ## Celery's round trip and the article's polling against raw Redis (lesson 06)
 	@$(BIN)/python scripts/bench.py
 
 notebook: deps venv redis ## open JupyterLab on notebooks/ with the course's venv as the kernel

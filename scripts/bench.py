@@ -18,56 +18,28 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
 
 from courselab import lessonapp, paths, ui
+from courselab.measure import echo_thread, summary, timings
 from courselab.services import RedisServer, Services, Worker, free_port
 from rich.table import Table
-
-
-def timings(fn, n: int) -> list[float]:
-    out = []
-    for _ in range(n):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return out
-
-
-def summary(samples: list[float]) -> dict:
-    ordered = sorted(samples)
-    return {"n": len(samples), "median_ms": statistics.median(ordered) * 1e3,
-            "p99_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1e3}
-
-
-def echo_thread(port: int, stop: threading.Event) -> threading.Thread:
-    """A stand-in worker on raw Redis: BRPOP a request list, LPUSH the reply list."""
-    import redis
-
-    def run():
-        r = redis.Redis(port=port)
-        while not stop.is_set():
-            item = r.brpop(["bench:req"], timeout=0.2)
-            if item:
-                r.lpush("bench:rep", item[1])
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return thread
 
 
 def measure(args) -> dict:
     import redis
 
     results: dict = {"n": args.n, "tasks": args.tasks}
-    with Services() as services:
+    (paths.RUN / "bench").mkdir(parents=True, exist_ok=True)
+    # its Redis's folder, removed once Redis has stopped (the with-blocks end in reverse order)
+    with tempfile.TemporaryDirectory(prefix="bench-", dir=paths.RUN / "bench") as work, Services() as services:
         port = free_port()
         os.environ["CELERY_LAB_REDIS_PORT"] = str(port)
-        services.add(RedisServer(port, paths.RUN / "bench" / str(port)))
+        services.add(RedisServer(port, Path(work)))
         r = redis.Redis(port=port)
 
         results["redis_ping"] = summary(timings(r.ping, args.n))

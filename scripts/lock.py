@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Re-pin requirements.txt from requirements.in, with hashes (`make lock`).
+"""Re-pin requirements.txt from requirements.in, with hashes (`make lock`); and requirements-hiredis.txt
+from requirements-hiredis.in: lesson 14's hiredis, which `make venv` installs apart from the venv's
+packages (into .venv/hiredis), so that only the ladder's hiredis rung has it.
 
 Resolves for Python 3.11.2 — Debian 12's own Python, which the VM uses and the oldest the course
 supports — so that no pin needs a newer Python than a learner's Debian 12 has. pip's resolver runs
@@ -107,14 +109,36 @@ def main() -> int:
         if chosen and chosen not in hashes:
             print(f"lock: {name} {version}: the file pip chose ({chosen[:16]}…) is not on {INDEX}", file=sys.stderr)
             return 1
-        if not hashes:
-            print(f"lock: {name} {version}: no installable wheel on {INDEX}", file=sys.stderr)
+        if not pin(lines, name, version, hashes):
             return 1
-        lines.append(f"{name}=={version} \\")
-        lines.extend(f"    --hash=sha256:{h}" + (" \\" if i < len(hashes) - 1 else "") for i, h in enumerate(hashes))
         count += 1
     (REPO / "requirements.txt").write_text("\n".join(lines) + "\n")
     print(f"requirements.txt: {count} packages pinned with their hashes for Python {PYTHON_VERSION}")
+    return lock_apart("requirements-hiredis")
+
+
+def pin(lines: list[str], name: str, version: str, hashes: list[str]) -> bool:
+    """NAME==VERSION and its hashes, as lines of a requirements file; False (and why) without a wheel."""
+    if not hashes:
+        print(f"lock: {name} {version}: no installable wheel on {INDEX}", file=sys.stderr)
+        return False
+    lines.append(f"{name}=={version} \\")
+    lines.extend(f"    --hash=sha256:{h}" + (" \\" if i < len(hashes) - 1 else "") for i, h in enumerate(hashes))
+    return True
+
+
+def lock_apart(stem: str) -> int:
+    """STEM.in's pins (NAME==VERSION, packages without dependencies) into STEM.txt with their hashes."""
+    lines = [f"# Generated from {stem}.in by `make lock` (scripts/lock.py), for Python {PYTHON_VERSION},",
+             f"# with the sha256 of every wheel CPython 3.11 on Linux can install (from {INDEX}).",
+             "# `make venv` installs it with --require-hashes --no-deps. Do not edit by hand."]
+    for line in (REPO / f"{stem}.in").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, version = line.split("==")
+            if not pin(lines, name, version, wheel_hashes(name, version)):
+                return 1
+    (REPO / f"{stem}.txt").write_text("\n".join(lines) + "\n")
+    print(f"{stem}.txt: pinned with its hashes")
     return 0
 
 

@@ -110,3 +110,44 @@ def lesson_lab(redis_dir: Path, lesson: str, app: str) -> Iterator[tuple]:
                 yield celery_app, services, redis.Redis(port=port, decode_responses=True)
     finally:
         mp.undo()
+
+
+# --- how pytest-xdist shares the tests out (`make test`: -n 4 --dist loadfile) ------------------------
+
+
+# The longest units first (as measured with --durations: ~140, 96, 85, 76, 67 s...), so that no worker begins one
+# of them when the others are done. (xdist itself hands out the files with the most tests first.)
+LONGEST_FIRST = (
+    "tests/test_transcripts.py::test_lesson_plays_as_written[13-",
+    "tests/test_transcripts.py::test_lesson_plays_as_written[11-",
+    "notebooks/13-",
+    "tests/test_transcript_02.py",
+    "notebooks/11-",
+    "tests/test_transcripts.py::test_lesson_plays_as_written[14-",
+    "tests/test_behaviour_13",
+    "tests/test_behaviour_11.py",
+)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """--dist loadfile (a test file runs on one worker, in order), but each lesson's play is a unit of its own,
+    and the longest units are handed out first (LONGEST_FIRST).
+
+    The plays are most of the suite's time, and they share nothing: each runs in private namespaces with its
+    own 6379 and its own copy of the lesson folders (courselab.terminals.private_lessons).
+    """
+    from xdist.scheduler import LoadFileScheduling
+
+    class PlaysApart(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if "::test_lesson_plays_as_written[" in nodeid:
+                return nodeid
+            return super()._split_scope(nodeid)
+
+        def _assign_work_unit(self, node) -> None:
+            for prefix in reversed(LONGEST_FIRST):
+                for scope in [s for s in self.workqueue if s.startswith(prefix)]:
+                    self.workqueue.move_to_end(scope, last=False)
+            super()._assign_work_unit(node)
+
+    return PlaysApart(config, log)

@@ -1,19 +1,22 @@
-"""What lesson 13 says of faults, counted on real workers killed with real signals, and a real Redis.
+"""What lesson 13 says of a worker's faults, counted on real workers stopped and killed with real signals.
 
 Each experiment submits tasks whose body counts its own starts and completions in Redis (the lesson's
-`work`), kills a pool process or the worker's main process with SIGKILL while tasks run, and asserts the
-counts — lost, started twice — never a time. The worker is the lesson's, with its defaults (reliable.py)
-or acknowledging late (safe.py).
+`work`), injects one fault — a pool process or the worker's main process killed with SIGKILL, a warm, cold or
+soft shutdown — and asserts the counts (lost, run twice, started twice), never a time. The worker is the
+lesson's, with its defaults (reliable.py), acknowledging late (safe.py) or with a soft shutdown (patient.py).
+The broker's faults are in tests/test_behaviour_13_broker.py.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 
 import pytest
 from conftest import lesson_lab
-from courselab import paths
+from courselab import lessonapp, paths
 from courselab.services import Worker, alive, group_members
 from courselab.terminals import poll
 
@@ -26,24 +29,41 @@ def lab(tmp_path):
         yield app, services, r
 
 
-def start(services, module: str) -> Worker:
-    return services.add(Worker(LESSON, module, extra=("-c", "2", "--without-mingle", "--without-gossip")))
+def start(services, module: str, broker: str | None = None) -> Worker:
+    worker = Worker(LESSON, module, extra=("-c", "2", "--without-mingle", "--without-gossip"))
+    if broker:  # section 8: the messages go through the second Redis, the results and the ledger stay
+        worker.env["CELERY_BROKER_URL"] = broker
+    return services.add(worker)
 
 
-def submit(app, r, n: int, seconds: float) -> list[str]:
-    """submit.py's steps: forget the counts, send, and wait until both pool processes run a task."""
-    r.delete("submitted", "started", "completed")
-    ids = [app.tasks["reliable.work"].delay(seconds).id for _ in range(n)]
-    assert poll(lambda: r.hlen("started") >= 2, 30)
-    return ids
+def run_script(name: str, *args, broker: str | None = None) -> str:
+    """One of the lesson's scripts, run as the lesson runs it (in its folder, against this test's Redis; the
+    messages through `broker` when given, as section 8 does with CELERY_BROKER_URL): its output."""
+    env = lessonapp.lesson_env(LESSON, "reliable", base={**os.environ, **({"CELERY_BROKER_URL": broker} if broker
+                                                                             else {})})
+    proc = subprocess.run([sys.executable, name, *map(str, args)], cwd=LESSON, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout
 
 
-def settled(r, ids: list[str], lost_at_most: int) -> dict[str, int]:
-    """Wait until the queue and unacked are empty and all but `lost_at_most` tasks completed; the counts."""
+def submit(r, n: int, seconds: float, broker: str | None = None) -> list[str]:
+    """submit.py: forget the counts, send n tasks, wait until two have started (and the worker lists them)."""
+    assert run_script("submit.py", n, seconds, broker=broker) == \
+        f"{n} tasks submitted, {seconds:g} s each; two have started\n"
+    return list(r.smembers("submitted"))
+
+
+def settled(r, ids: list[str], lost_at_most: int, broker=None) -> dict[str, int]:
+    """Wait until the queue and unacked (in `broker`, if not the ledger's Redis `r`) are empty and all but
+    `lost_at_most` tasks completed; the counts."""
+    queue = broker or r
+
     def done():
-        return not r.llen("celery") and not r.hlen("unacked") and r.hlen("completed") >= len(ids) - lost_at_most
+        return not queue.llen("celery") and not queue.hlen("unacked") and \
+            r.hlen("completed") >= len(ids) - lost_at_most
 
-    assert poll(done, 60), (r.llen("celery"), r.hlen("unacked"), r.hlen("completed"))
+    assert poll(done, 60), (queue.llen("celery"), queue.hlen("unacked"), r.hlen("completed"))
     started, completed = r.hgetall("started"), r.hgetall("completed")
     return {"lost": len(set(ids) - completed.keys()), "run twice": sum(int(n) > 1 for n in completed.values()),
             "started twice": sum(int(n) > 1 for n in started.values())}
@@ -58,7 +78,7 @@ def kill_pool_process(r) -> int:
 def test_a_killed_pool_process_loses_its_task_by_default(lab):
     app, services, r = lab
     worker = start(services, "reliable")
-    ids = submit(app, r, 10, 0.3)
+    ids = submit(r, 10, 0.5)
     pid = kill_pool_process(r)
     counts = settled(r, ids, lost_at_most=1)
     assert counts == {"lost": 1, "run twice": 0, "started twice": 0}
@@ -72,15 +92,22 @@ def test_a_killed_pool_process_loses_its_task_by_default(lab):
 def test_acks_late_and_reject_on_worker_lost_run_it_again(lab):
     app, services, r = lab
     start(services, "safe")
-    ids = submit(app, r, 10, 0.3)
+    ids = submit(r, 10, 0.5)
     kill_pool_process(r)
     assert settled(r, ids, lost_at_most=0) == {"lost": 0, "run twice": 0, "started twice": 1}
 
 
-def kill_the_worker_and_restart(app, services, r, worker: Worker, module: str, n: int) -> tuple[list[str], int]:
+def wait_past_visibility_timeout(broker) -> None:
+    """Until the oldest unacknowledged message is older than the lab's visibility timeout (5 s), by Redis's clock:
+    a worker that starts then puts it back in the queue."""
+    assert poll(lambda: float(broker.time()[0]) - min(s for _, s in broker.zrange("unacked_index", 0, -1,
+                                                                                  withscores=True)) > 6, 30)
+
+
+def kill_the_worker_and_restart(services, r, worker: Worker, module: str, n: int) -> tuple[list[str], int]:
     """Section 4: SIGKILL to the main process while both pool processes run a task; a new worker once the
     unacknowledged messages are older than the lab's visibility timeout (5 s, by Redis's clock)."""
-    ids = submit(app, r, n, 1)
+    ids = submit(r, n, 1)
     pool = [p for p in group_members(worker.pid) if p != worker.pid]
     assert int(r.get("pid:worker")) == worker.pid and len(pool) == 2
     os.kill(worker.pid, signal.SIGKILL)
@@ -88,8 +115,7 @@ def kill_the_worker_and_restart(app, services, r, worker: Worker, module: str, n
     # the pool processes die with their parent (Celery sets their parent-death signal to SIGKILL)
     assert poll(lambda: not any(alive(p) for p in pool), 10), "pool processes outlived the worker"
     unacked = r.hlen("unacked")
-    assert poll(lambda: float(r.time()[0]) - min(s for _, s in r.zrange("unacked_index", 0, -1, withscores=True))
-                > 6, 30)
+    wait_past_visibility_timeout(r)
     services.stop(worker)
     start(services, module)
     return ids, unacked
@@ -102,6 +128,45 @@ def kill_the_worker_and_restart(app, services, r, worker: Worker, module: str, n
 def test_a_killed_worker_loses_its_running_tasks_unless_acknowledged_late(lab, module, unacked, counts):
     app, services, r = lab
     worker = start(services, module)
-    ids, held = kill_the_worker_and_restart(app, services, r, worker, module, 6)
+    ids, held = kill_the_worker_and_restart(services, r, worker, module, 6)
     assert held == unacked
+    assert settled(r, ids, lost_at_most=counts["lost"]) == counts
+
+
+# --- section 7: stopping a worker ------------------------------------------------------------------
+
+
+def stop_with(worker: Worker, sig: int) -> int:
+    os.kill(worker.pid, sig)
+    return worker.proc.wait(timeout=60)
+
+
+def test_a_warm_shutdown_finishes_the_running_tasks_and_gives_the_prefetched_back(lab):
+    app, services, r = lab
+    worker = start(services, "reliable")  # even with Celery's defaults
+    ids = submit(r, 6, 2)
+    assert stop_with(worker, signal.SIGTERM) == 0
+    assert "worker: Warm shutdown (MainProcess)" in worker.output()
+    assert "Restoring 4 unacknowledged message(s)" in worker.output()
+    assert (r.hlen("completed"), r.llen("celery"), r.hlen("unacked")) == (2, 4, 0)
+    start(services, "reliable")
+    assert settled(r, ids, lost_at_most=0) == {"lost": 0, "run twice": 0, "started twice": 0}
+
+
+@pytest.mark.parametrize("module, restored, counts", [
+    ("reliable", {4}, {"lost": 2, "run twice": 0, "started twice": 0}),  # the running two, acknowledged: lost
+    # cancelled, given back, run again: rejected back by the pool's WorkerLostError before the connection closes
+    # (4 restored by the close) or restored with the rest (6), whichever comes first
+    ("safe", {4, 6}, {"lost": 0, "run twice": 0, "started twice": 2}),
+    ("patient", {4}, {"lost": 0, "run twice": 0, "started twice": 0}),  # given 3 s to finish first
+])
+def test_a_cold_shutdown_cancels_the_running_tasks_unless_soft(lab, module, restored, counts):
+    app, services, r = lab
+    worker = start(services, module)
+    ids = submit(r, 6, 2)
+    stop_with(worker, signal.SIGQUIT)
+    assert "worker: Cold shutdown (MainProcess)" in worker.output()
+    assert any(f"Restoring {n} unacknowledged message(s)" in worker.output() for n in restored), worker.output()
+    assert ("Initiating Soft Shutdown, terminating in 3 seconds" in worker.output()) == (module == "patient")
+    start(services, module)
     assert settled(r, ids, lost_at_most=counts["lost"]) == counts

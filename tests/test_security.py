@@ -101,9 +101,12 @@ def test_jupyterlab_refuses_a_token_on_its_command_line():
 # --- packages: hash-locked ---------------------------------------------------------------------------
 
 
-def locked() -> dict[str, list[str]]:
-    """requirements.txt as {"name==version": [sha256, ...]} (pip's line continuations joined)."""
-    text = (REPO / "requirements.txt").read_text().replace("\\\n", " ")
+LOCKS = ("requirements.txt", "requirements-hiredis.txt")  # every file `make venv` installs
+
+
+def locked(lock: str = "requirements.txt") -> dict[str, list[str]]:
+    """A lock file as {"name==version": [sha256, ...]} (pip's line continuations joined)."""
+    text = (REPO / lock).read_text().replace("\\\n", " ")
     entries = {}
     for line in text.splitlines():
         if line.strip() and not line.startswith("#"):
@@ -112,19 +115,33 @@ def locked() -> dict[str, list[str]]:
     return entries
 
 
+def make_venv_recipes() -> dict[str, list[str]]:
+    """The options `make venv` gives pip for each file it installs, read from the Makefile's recipe."""
+    text = (REPO / "Makefile").read_text().replace("\\\n", " ")
+    recipes = {}
+    for line in text.splitlines():
+        if "pip install" in line:
+            options = line.split("pip install", 1)[1].split()
+            at = options.index("-r")
+            recipes[options[at + 1]] = options[:at] + options[at + 2:]
+    return recipes
+
+
 def make_venv_pip_options() -> list[str]:
-    """The options `make venv` gives pip, read from the Makefile's recipe."""
-    recipe = [line for line in (REPO / "Makefile").read_text().splitlines() if "pip install" in line]
-    assert len(recipe) == 1, recipe
-    return recipe[0].split("pip install", 1)[1].split("-r requirements.txt")[0].split()
+    """The options `make venv` gives pip for requirements.txt."""
+    return make_venv_recipes()["requirements.txt"]
 
 
 def test_every_pin_carries_hashes_and_make_venv_requires_them():
-    entries = locked()
-    assert len(entries) > 50
-    assert not [pin for pin, hashes in entries.items() if not hashes]
-    assert all(len(h) == 64 for hashes in entries.values() for h in hashes)
-    assert {"--require-hashes", "--only-binary=:all:"} <= set(make_venv_pip_options())
+    assert sorted(make_venv_recipes()) == sorted(LOCKS)
+    for lock in LOCKS:
+        entries = locked(lock)
+        assert len(entries) > (50 if lock == "requirements.txt" else 0), lock
+        assert not [pin for pin, hashes in entries.items() if not hashes]
+        assert all(len(h) == 64 for hashes in entries.values() for h in hashes)
+        assert {"--require-hashes", "--only-binary=:all:"} <= set(make_venv_recipes()[lock]), lock
+    assert "hiredis==3.5.0" in locked("requirements-hiredis.txt")
+    assert not [pin for pin in locked() if pin.startswith("hiredis==")]  # apart: lesson 14's hiredis rung only
 
 
 def test_an_install_with_a_tampered_hash_fails(tmp_path):

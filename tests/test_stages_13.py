@@ -1,47 +1,67 @@
-"""Stage reliability (lesson 13): its checks pass with the lesson's safe worker once nothing was lost, and
-fail with their hints for a worker on Celery's defaults and for a task lost to a killed pool process.
+"""Stage reliability (lesson 13): its checks pass with the lesson's safe worker on a broker that keeps its
+messages once nothing was lost, and fail with their hints for a worker on Celery's defaults, for a task lost to
+a killed pool process, and for a broker without an append-only file or with an evicting policy.
 (tests/test_stages.py holds the failing-scenario map of every check.)
 """
 
 from __future__ import annotations
 
-import os
-import signal
-
+import pytest
 from conftest import run_check
 from courselab import lessonapp, paths
-from courselab.services import Worker
-from courselab.terminals import poll
+from courselab.services import free_port
+from test_behaviour_13 import kill_pool_process, settled, start, submit
+from test_behaviour_13_broker import broker_redis
 from test_stages import assert_fails_with, assert_passes
 
-LESSON = paths.lesson_dir("13")
+
+def submit_and_wait(n: int, seconds: float, kill_one: bool = False, broker_url: str | None = None) -> None:
+    """submit.py (its broker named by CELERY_BROKER_URL, if set), optionally a pool process killed as section 3
+    does, then wait for the rest."""
+    import redis
+
+    r = redis.Redis(port=paths.redis_port(), decode_responses=True)  # the ledger, beside the results (reliable.py)
+    ids = submit(r, n, seconds)
+    if kill_one:
+        kill_pool_process(r)
+    settled(r, ids, lost_at_most=int(kill_one), broker=redis.Redis.from_url(broker_url) if broker_url else None)
 
 
-def start(services, module: str) -> Worker:
-    return services.add(Worker(LESSON, module, extra=("-c", "2", "--without-mingle", "--without-gossip")))
+def broker(services, tmp_path, monkeypatch, *extra: str) -> str:
+    """Section 8's second Redis, from broker.conf (with `extra` arguments as section 9-11 add them), made the
+    broker of the lesson's app (and of the checker) by CELERY_BROKER_URL; the results stay where they were."""
+    port = free_port()
+    broker_redis(services, tmp_path, port, *extra)
+    url = f"redis://localhost:{port}/0"
+    monkeypatch.setenv("CELERY_BROKER_URL", url)
+    monkeypatch.setenv("CELERY_RESULT_BACKEND", lessonapp.with_port("redis://localhost:6379/0", paths.redis_port()))
+    return url
 
 
-def submit_and_wait(n: int, seconds: float, kill_one: bool = False) -> None:
-    """submit.py's steps, optionally a pool process killed as section 3 does, then wait for the rest."""
-    with lessonapp.lesson_app(LESSON, "reliable") as app:
-        with app.connection() as connection:
-            r = connection.default_channel.client
-            r.delete("submitted", "started", "completed")
-            for _ in range(n):
-                r.sadd("submitted", app.tasks["reliable.work"].delay(seconds).id)
-            assert poll(lambda: r.hlen("started") >= 2, 30)
-            if kill_one:
-                os.kill(int(r.get("pid:pool-process")), signal.SIGKILL)
-            assert poll(lambda: r.hlen("completed") >= n - kill_one and not r.llen("celery")
-                        and not r.hlen("unacked"), 60)
-
-
-def test_reliability_passes_with_the_safe_worker_once_nothing_was_lost(course, services, redis_server):
+def test_reliability_passes_with_the_safe_worker_on_a_broker_that_keeps(course, services, redis_server, tmp_path,
+                                                                         monkeypatch):
+    url = broker(services, tmp_path, monkeypatch, "--appendonly", "yes", "--maxmemory-policy", "noeviction")
     start(services, "safe")
-    submit_and_wait(4, 0.2)
-    for check_id in ("reliable-tasks-registered", "reliable-acks-late", "reliable-nothing-lost"):
+    submit_and_wait(4, 0.2, broker_url=url)
+    for check_id in ("reliable-tasks-registered", "reliable-acks-late", "reliable-nothing-lost",
+                     "reliable-broker-keeps"):
         assert_passes(run_check(course, check_id))
     assert "all 4 submitted tasks completed" in run_check(course, "reliable-nothing-lost").detail
+    assert url in run_check(course, "reliable-broker-keeps").detail
+
+
+@pytest.mark.parametrize("extra, says", [
+    ((), "has no append-only file (aof_enabled:0)"),
+    (("--appendonly", "yes", "--maxmemory-policy", "allkeys-lru"), "evicts keys when full (maxmemory-policy "
+                                                                   "allkeys-lru)"),
+], ids=["no-aof", "evicting"])
+def test_a_broker_that_would_lose_messages_is_named(course, services, redis_server, tmp_path, monkeypatch, extra,
+                                                     says):
+    broker(services, tmp_path, monkeypatch, *extra)
+    result = run_check(course, "reliable-broker-keeps")
+    assert_fails_with(result, course, "broker-forgets")
+    assert says in result.detail
+    assert "redis-server broker.conf --appendonly yes --maxmemory-policy noeviction" in result.hint
 
 
 def test_a_worker_on_celerys_defaults_is_named(course, services, redis_server):
@@ -53,7 +73,7 @@ def test_a_worker_on_celerys_defaults_is_named(course, services, redis_server):
 
 def test_a_task_lost_to_a_killed_pool_process_is_counted(course, services, redis_server):
     start(services, "reliable")
-    submit_and_wait(10, 0.3, kill_one=True)
+    submit_and_wait(10, 0.5, kill_one=True)
     result = run_check(course, "reliable-nothing-lost")
     assert_fails_with(result, course, "tasks-lost")
     assert "1 of 10 submitted tasks never completed" in result.detail

@@ -22,10 +22,9 @@ from courselab import lessontext, paths
 from courselab.transcript import lessons
 
 LESSONS = lessons()
-# Under pytest-xdist (`make test`: -n 3 --dist loadfile) this file's tests run one after another, on one
-# worker: the plays share this repository's lesson folders (the Redis lessons 03 on start from
-# lessons/03-run-redis, which writes its dump.rdb there) and, without a namespace, this machine's port 6379.
-# Lesson 02 builds Redis in the learner's home and shares none of that: test_transcript_02.py plays it beside.
+# Each play runs in private namespaces: its own 6379 and its own copy of the lesson folders (lesson 03's
+# dump.rdb, beat's schedule file), so pytest-xdist runs the plays side by side (conftest.py: PlaysApart).
+# Lesson 02 builds Redis in the learner's home, and test_transcript_02.py plays it as the tour does.
 ALONE = {"02-build-redis"}
 
 

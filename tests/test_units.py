@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from courselab.checks import exposure
 from courselab.lessonapp import with_port
 
@@ -235,3 +236,41 @@ def test_the_checkers_tables_show_details_as_text_not_markup(course):
     console.print(ui.failure_panel(stage, results[0]))
     text = console.export_text()
     assert text.count(detail) == 2 and "see [this]" in text
+
+
+def test_a_profile_is_summed_into_named_shares():
+    from courselab import profiling
+
+    socket = "<method 'recv_into' of '_socket.socket' objects>"
+    stats = {  # pstats' raw table: (file, line, name) -> (primitive calls, calls, self s, cumulative s, callers)
+        ("~", 0, socket): (300, 300, 0.6, 0.6, {}),
+        ("~", 0, "<method 'poll' of 'select.epoll' objects>"): (3, 3, 0.2, 0.2, {}),
+        ("/v/site-packages/redis/connection.py", 1, "send_packed_command"): (305, 305, 0.1, 0.7, {}),
+        ("/repo/lessons/14-performance/perf.py", 17, "tick"): (300, 300, 0.05, 0.8, {}),
+        ("/v/site-packages/kombu/transport/redis.py", 9, "_brpop_read"): (3, 3, 0.03, 0.1, {}),
+        ("/usr/lib/python3.11/json/decoder.py", 1, "decode"): (3, 3, 0.02, 0.02, {}),
+    }
+    got = profiling.shares(stats)
+    assert list(got)[-1] == profiling.OTHER and len(got) == len(profiling.SHARES) + 1
+    assert abs(sum(got.values()) - 1) < 1e-9
+    assert round(got["waiting on a Redis reply (socket reads)"], 3) == 0.6
+    assert round(got["waiting for something to read (poll, select)"], 3) == 0.2
+    assert round(got["redis-py (commands, replies)"], 3) == 0.1
+    assert round(got["the task's own code"], 3) == 0.05
+    assert round(got["kombu (messages, transport)"], 3) == 0.03 and round(got["JSON"], 3) == 0.02
+    assert got["celery (worker, tracing, canvas)"] == 0 and got[profiling.OTHER] == 0
+    assert profiling.calls(stats, "/perf.py", "tick") == 300
+    assert profiling.calls(stats, "/redis/connection.py", "send_packed_command") == 305
+    assert profiling.calls(stats, "/perf.py", "tock") == 0
+    assert profiling.shares({}) == {k: 0.0 for k in got}
+
+
+def test_the_hiredis_rung_names_what_is_missing(monkeypatch):
+    from courselab import ladder
+    from courselab.services import ServiceError
+
+    top = next(x for x in ladder.rungs(100) if x.hiredis)
+    monkeypatch.setattr(ladder, "HIREDIS", ladder.paths.REPO / ".venv" / "no-hiredis-here")
+    with pytest.raises(ServiceError, match=r"not installed in \.venv/no-hiredis-here: run `make venv`"):
+        ladder.rung_env(top, {})
+    assert ladder.rung_env(ladder.rungs(100)[0], {"A": "1"}) == {"A": "1"}  # the rungs before it: untouched

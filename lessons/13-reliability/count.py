@@ -4,13 +4,17 @@
 import sys
 import time
 
+import redis
+
 from reliable import app, runs
+
+broker = redis.Redis.from_url(app.conf.broker_url)  # where the queue and the unacknowledged messages are
 
 inspect = app.control.inspect(timeout=0.5)
 
 
 def snapshot():
-    return (runs.llen('celery'), runs.hlen('unacked'), runs.hgetall('started'), runs.hgetall('completed'))
+    return (broker.llen('celery'), broker.hlen('unacked'), runs.hgetall('started'), runs.hgetall('completed'))
 
 
 def settled():

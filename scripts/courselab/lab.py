@@ -71,6 +71,15 @@ class Lab:
                   f"(pid {self.redis_server.pid}, dir {workdir.relative_to(paths.REPO)})")
         return redis.Redis(port=self.port, decode_responses=True)
 
+    def another_redis(self, conf: Path, *extra: str, port: int | None = None) -> RedisServer:
+        """A second redis-server from the course's build, from `conf` with `extra` arguments after it (lesson 13:
+        broker.conf --appendonly yes), on a free port or `port` (to start it again where it was, with its files)."""
+        port = port or free_port()
+        workdir = paths.RUN / "notebooks" / f"{self.name}-{port}"
+        server = self.services.add(RedisServer(port, workdir, conf=conf, extra=extra))
+        print(f"$ redis-server {conf.relative_to(paths.REPO)} {' '.join(extra)}   # port {port}, pid {server.pid}")
+        return server
+
     def worker(self, lesson: str, app: str, *extra: str) -> Worker:
         """A real `celery -A <app> worker --loglevel=info` in the lesson's folder; waits for 'ready.'."""
         folder = paths.lesson_dir(lesson)
@@ -106,13 +115,14 @@ class Lab:
 
     # --- lesson code in the notebook -----------------------------------------------------------
 
-    def use_lesson(self, lesson: str, module: str) -> Path:
+    def use_lesson(self, lesson: str, module: str, broker: str | None = None) -> Path:
         """Make `import <module>` load the lesson's code, pointed at this notebook's Redis.
 
         Like running `python client.py` in the lesson's folder: the folder goes first on
         sys.path, and Celery's CELERY_BROKER_URL / CELERY_RESULT_BACKEND name our port (set
         before the import, since Celery reads them when it is configured). Modules of an earlier
-        lesson with the same names (server, app, config) are forgotten first.
+        lesson with the same names (server, app, config) are forgotten first. `broker`: the messages go
+        through that Redis instead (lesson 13's section 8), the results stay.
         """
         folder = paths.lesson_dir(lesson)
         for name in self._imported:
@@ -120,7 +130,7 @@ class Lab:
         for entry in [p for p in sys.path if p.startswith(str(paths.LESSONS))]:
             sys.path.remove(entry)
         before = set(sys.modules)
-        env = lessonapp.lesson_env(folder, module, base={})
+        env = lessonapp.lesson_env(folder, module, base={} if broker is None else {"CELERY_BROKER_URL": broker})
         for var in lessonapp.ENV_URLS:
             if var in env:
                 os.environ[var] = env[var]

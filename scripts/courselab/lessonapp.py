@@ -82,7 +82,8 @@ def configured_urls(folder: Path, module: str) -> tuple[str, str]:
 
 
 def lesson_env(folder: Path, module: str, base: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment for a process that runs lesson code (a worker, a client) against the course's Redis."""
+    """Environment for a process that runs lesson code (a worker, a client) against the course's Redis (a
+    CELERY_BROKER_URL or CELERY_RESULT_BACKEND already in the environment is kept: lesson 13 moves its broker)."""
     env = dict(os.environ if base is None else base)
     env["PYTHONUNBUFFERED"] = "1"
     port = paths.redis_port()
@@ -92,6 +93,6 @@ def lesson_env(folder: Path, module: str, base: dict[str, str] | None = None) ->
         except Exception:  # no such module here (wrong folder): let the process fail with Celery's own words
             return env
         for var, url in zip(ENV_URLS, urls, strict=True):
-            if url:  # an app without a result backend keeps having none
+            if url and not env.get(var):  # a URL already given wins, as in Celery; no backend stays none
                 env[var] = with_port(url, port)
     return env

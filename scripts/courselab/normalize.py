@@ -49,7 +49,7 @@ MASKS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"\[Makefile:\d+: "), "[Makefile:<line>: "),  # make's error names the recipe's line
     (re.compile(r"\bJob: \d+"), "Job: <n>"),  # billiard's number of a pool job (a WorkerLostError)
 ]
-NUMBER = re.compile(r"\d+(?:\.\d+)?")
+NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")  # 1,234.5 is one number: a benchmark's 935 and 1,054 mask alike
 SPACES = re.compile(r"[ \t]+")
 RULES = re.compile(r"([━─═])\1+")
 

@@ -129,11 +129,12 @@ def group_members(group: int) -> list[int]:
 
 
 class RedisServer(Process):
-    """redis-server from the course's build, with lesson 03's redis.conf, on a chosen port."""
+    """redis-server from the course's build, with lesson 03's redis.conf (or another), on a chosen port;
+    `extra` arguments after the file override it as on a learner's command line (--appendonly yes)."""
 
-    def __init__(self, port: int, workdir: Path):
-        conf = paths.lesson_dir("03") / "redis.conf"
-        argv = [str(paths.redis_bin()), str(conf), "--port", str(port), "--dir", str(workdir)]
+    def __init__(self, port: int, workdir: Path, conf: Path | None = None, extra: tuple[str, ...] = ()):
+        conf = conf or paths.lesson_dir("03") / "redis.conf"
+        argv = [str(paths.redis_bin()), str(conf), *extra, "--port", str(port), "--dir", str(workdir)]
         super().__init__("redis-server", argv, workdir, workdir / "redis.log")
         self.port = port
 

@@ -10,7 +10,9 @@ per terminal in which bash writes each command's exit status and folder.
 Isolation (docs/transcripts.md):
 - "netns": a private network, UTS, PID and mount namespace (as root, or as a user through a user
   namespace where the kernel allows it): port 6379 is the lessons' own, the host name is
-  celery-lab, and when the runner ends — even by SIGKILL — the kernel ends every process in it.
+  celery-lab, the lesson folders are a private copy on write (an overlay: what a lesson writes
+  there goes with the namespace, so plays can run side by side), and when the runner ends — even
+  by SIGKILL — the kernel ends every process in it.
 - "plain": the machine's own network (inside the course's VM, whose Redis service the lessons use,
   or where no namespace can be made). The runner is then the subreaper of everything the
   terminals start and stops what is left by PID.
@@ -178,8 +180,8 @@ class Terminals:
                        "-s", "lab", "-x", str(WIDTH), "-y", str(HEIGHT), "-n", "runner", "sleep infinity"]
         if self.isolation == "netns":
             ip = shutil.which("ip") or shutil.which("ip", path="/usr/sbin:/sbin")
-            script = (f"{ip} link set lo up && hostname {HOSTNAME} && {shlex.join(new_session)} "
-                      "&& exec sleep infinity")
+            script = (f"{ip} link set lo up && hostname {HOSTNAME} && {private_lessons(self.tmp / 'lessons')} "
+                      f"&& {shlex.join(new_session)} && exec sleep infinity")
             argv = ["unshare", *namespace_flags(), "--", "sh", "-c", script]
             self.holder = subprocess.Popen(argv, env=self.env(), stdin=subprocess.DEVNULL,
                                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -300,6 +302,20 @@ class Terminals:
         return {name: t.running for name, t in self.terms.items() if t.running is not None}
 
 
+def private_lessons(where: Path) -> str:
+    """Shell commands that give the namespace its own copy of the lesson folders, on write.
+
+    An overlay over lessons/ (its writable layer on a tmpfs mounted at `where`, in the private mount
+    namespace): what a lesson writes into its folder (lesson 03's dump.rdb, beat's schedule file) is
+    its own and goes with the namespace, so plays can run side by side and leave the clone as it was.
+    """
+    lessons = shlex.quote(str(paths.REPO / "lessons"))
+    w = shlex.quote(str(where))
+    return (f"mkdir -p {w} && mount -t tmpfs celery-lab-lessons {w} && mkdir {w}/upper {w}/work "
+            f"&& mount -t overlay celery-lab-lessons -o lowerdir={lessons},upperdir={w}/upper,workdir={w}/work "
+            f"{lessons}")
+
+
 def namespace_flags() -> list[str]:
     flags = ["--net", "--uts", "--pid", "--mount", "--fork", "--mount-proc", "--kill-child"]
     return flags if os.geteuid() == 0 else ["--user", "--map-root-user", *flags]
@@ -309,7 +325,12 @@ def can_isolate() -> tuple[bool, str]:
     """Can this machine give the lessons a private network namespace? (and why not)"""
     if not shutil.which("unshare"):
         return False, "no unshare command"
-    probe = subprocess.run(["unshare", *namespace_flags(), "--", "true"], capture_output=True, text=True)
+    where = Path(tempfile.mkdtemp(prefix="celery-lab-probe-"))
+    try:
+        probe = subprocess.run(["unshare", *namespace_flags(), "--", "sh", "-c", private_lessons(where)],
+                               capture_output=True, text=True)
+    finally:
+        where.rmdir()
     if probe.returncode != 0:
         return False, (probe.stderr.strip() or f"unshare exited {probe.returncode}")
     return True, "root" if os.geteuid() == 0 else "a user namespace"

@@ -128,8 +128,10 @@ class Player:
             lines, ends = term.since_mark()
             return self.display(lines), ends
 
-        if running and not self.bless:
-            # a command that keeps running: its next lines, once they are there
+        bless_to_end = self.bless and running and "ends" in block.attrs
+        if running and not bless_to_end and (not self.bless or rules.excerpt):
+            # a command that keeps running: its next lines, once they are there (to bless an excerpt too: its
+            # lines are what to wait for)
             state = {}
 
             def arrived():
@@ -141,7 +143,10 @@ class Player:
             ok = poll(arrived, float(block.attrs.get("timeout", OUTPUT_TIMEOUT)))
             lines, end = state["lines"], state["end"]
         else:
-            if running:  # bless: wait until the running command has been quiet for a moment
+            if bless_to_end:  # all it prints, until it has ended
+                number = term.running.number
+                poll(lambda: term.finished(number) is not None, float(block.attrs.get("timeout", OUTPUT_TIMEOUT)))
+            elif running:  # bless: wait until the running command has been quiet for a moment
                 _quiet(lambda: current()[0], 1.5, float(block.attrs.get("timeout", OUTPUT_TIMEOUT)))
             lines, ends = current()
             end = ends[-1]

@@ -3,7 +3,9 @@
 # what changed — so a second `vagrant provision` can say "changed: 0".
 CHANGES=0
 
-step() { printf '\n==> %s\n' "$*"; }
+STEP_AT=""  # when the current step began (SECONDS): each step ends with the time it took
+step_took() { if [ -n "$STEP_AT" ]; then printf '    (%d s)\n' $((SECONDS - STEP_AT)); fi; }
+step() { step_took; STEP_AT=$SECONDS; printf '\n==> %s\n' "$*"; }
 info() { printf '    %s\n' "$*"; }
 die() { printf '\n%s: error: %s\n' "$(basename "$0")" "$*" >&2; exit 1; }
 
@@ -29,7 +31,7 @@ put() {
 
 changed() { CHANGES=$((CHANGES + 1)); }
 
-summary() { printf '\n%s: changed: %d\n' "$(basename "$0")" "$CHANGES"; }
+summary() { step_took; printf '\n%s: changed: %d\n' "$(basename "$0")" "$CHANGES"; }
 
 # remove_tree DIR: unmount everything mounted below DIR (deepest first), then delete DIR without
 # leaving its file system. If a mount is still there (busy, say), stop and delete nothing: under a

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .. import paths
 from ..stages import Cause, Check, Course, Stage
-from . import backend, machine, monitor, python, reliability, workers  # noqa: F401  (each registers its checks)
+from . import backend, machine, monitor, performance, python, reliability, workers  # noqa: F401  (each registers its checks)
 from .base import CHECKS, Failed, ScriptError
 from .machine import exposure
 

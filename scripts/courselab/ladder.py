@@ -1,0 +1,362 @@
+"""Lesson 14's performance ladder: Celery measured rung by rung against the Redis underneath it, in one run.
+
+Each rung is one change from the rung before, on lesson 14's app (`perf.py`, a task `tick` that counts
+itself done with one INCR). Two figures per rung: tasks/s for a burst of short tasks (sent, then waited for
+until all are done) and the `tick.delay().get()` round trip (p50, p99). Beside them, measured in the same
+run on the same Redis: raw Redis (`redis-benchmark` and redis-py, one client and pipelined) and Celery's
+own ceilings (one client publishing with no worker running; one worker draining a full queue with no
+client running). Then an I/O-bound task (`slow.py`) on prefork, threads and gevent, and a profile of the
+chunks rung's worker and of the client (courselab.profiling). courselab.ladder_view shows the figures, each
+as a ratio to the default rung and to raw Redis; nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from unittest import mock
+
+from . import lessonapp, paths, profiling
+from .measure import echo_thread, summary, timings
+from .services import Process, RedisServer, ServiceError, Services, free_port
+
+LESSON = "14"
+QUIET = ("--without-gossip", "--without-mingle", "--without-heartbeat")
+FIGURES = paths.RUN / "bench" / "ladder.json"  # make bench's figures and chart, by default
+CHART = paths.RUN / "bench" / "ladder.png"
+RAW_ONE = "redis-py LPUSH, BRPOP"  # one client, one message at a time: the ratio's base
+HIREDIS = paths.REPO / ".venv" / "hiredis"  # make venv installs hiredis here, on no sys.path (requirements-hiredis.in)
+WAIT_MS = 50  # slow.wait's wait: the I/O-bound task
+POOLS = [  # the I/O-bound task's pools: name, worker options (beside QUIET), concurrency
+    ("prefork", (), os.cpu_count() or 1),
+    ("threads -c 50", ("-P", "threads", "-c", "50"), 50),
+    ("gevent -c 50", ("-P", "gevent", "-c", "50"), 50),
+]
+
+
+@dataclass(frozen=True)
+class Rung:
+    name: str  # as the table shows it
+    change: str  # what changed from the rung before
+    worker: tuple[str, ...] = ()  # `celery -A APP worker` options
+    results: bool = True  # the burst collects every result (else: the count of INCRs says when all are done)
+    chunk: int = 0  # the burst as tick.chunks(..., chunk): tasks of `chunk` calls each
+    side: bool = False  # an alternative to the rung before, not a step up (the next rung builds on the one before)
+    app: str = "perf"  # the lesson's module the worker runs
+    hiredis: bool = False  # the worker's redis-py can import hiredis (PYTHONPATH=.venv/hiredis)
+
+
+def rungs(chunk: int) -> list[Rung]:
+    prefetch = ("--prefetch-multiplier", "16")
+    return [
+        Rung("default", "celery -A perf worker: prefork, a process per CPU, results stored and collected"),
+        Rung("+ quiet worker", " ".join(QUIET), QUIET),
+        Rung("+ results ignored", "the burst sent with apply_async(ignore_result=True)", QUIET, results=False),
+        Rung("+ prefetch ×16", " ".join(prefetch), QUIET + prefetch, results=False),
+        Rung("  threads pool", "-P threads, beside the next rung", QUIET + prefetch + ("-P", "threads"),
+             results=False, side=True),
+        Rung("+ solo pool", "-P solo instead of prefork", QUIET + prefetch + ("-P", "solo"), results=False),
+        Rung("+ no ack emulation", "celery -A noack: broker_transport_options = {'ack_emulation': False}",
+             QUIET + prefetch + ("-P", "solo"), results=False, app="noack"),
+        Rung("+ hiredis parser", "PYTHONPATH=.venv/hiredis for the worker: redis-py parses replies with hiredis",
+             QUIET + prefetch + ("-P", "solo"), results=False, app="noack", hiredis=True),
+        Rung(f"+ chunks of {chunk}", f"tick.chunks(..., {chunk}): {chunk} calls per message",
+             QUIET + prefetch + ("-P", "solo"), results=False, chunk=chunk, app="noack", hiredis=True),
+    ]
+
+
+def top_rung(ladder: list[Rung]) -> Rung:
+    """The last step up with one message per task: the rung the goals, the drain ceiling and the client's
+    profile are about."""
+    return next(x for x in reversed(ladder) if not x.chunk and not x.side)
+
+
+def chunks_rung(ladder: list[Rung]) -> Rung:
+    return next(x for x in ladder if x.chunk)
+
+
+@dataclass
+class Figures:
+    """What one run measured: rates in messages (or tasks, items) per second, round trips in ms."""
+    tasks: int
+    trips: int
+    chunk: int
+    cpus: int = field(default_factory=lambda: os.cpu_count() or 1)
+    raw: dict[str, float] = field(default_factory=dict)  # raw Redis rates
+    raw_trip: dict = field(default_factory=dict)  # LPUSH → echo → BRPOP round trip
+    ceilings: dict[str, float] = field(default_factory=dict)  # publish only, drain
+    rates: dict[str, float] = field(default_factory=dict)  # per rung
+    trips_ms: dict[str, dict] = field(default_factory=dict)  # per rung
+    parsers: dict[str, str] = field(default_factory=dict)  # per rung: redis-py's parser in its worker
+    io_tasks: int = 0
+    io_rates: dict[str, float] = field(default_factory=dict)  # per pool: the I/O-bound task's tasks/s
+    worker_shares: dict[str, float] = field(default_factory=dict)  # the chunks rung's worker, profiled
+    client_shares: dict[str, float] = field(default_factory=dict)  # the client's get() round trips, profiled
+    per_message: dict[str, float] = field(default_factory=dict)  # the profiled chunks: calls per message
+
+
+class BenchWorker(Process):
+    """`celery -A APP worker -n NAME@ladder OPTIONS` in lesson 14's folder, with Celery's default log level
+    (WARNING: no line per task); ready once it answers a ping."""
+
+    def __init__(self, name: str, app: str, options: tuple[str, ...], env: dict[str, str], logs: Path):
+        celery = Path(sys.executable).with_name("celery")
+        self.node = f"{name}@ladder"
+        log = logs / f"worker-{name}.log"
+        super().__init__(f"celery -A {app} worker {' '.join(options)}",
+                         [str(celery), "-A", app, "worker", "-n", self.node, *options],
+                         paths.lesson_dir(LESSON), log, env)
+
+    def start_and_wait(self, app, timeout: float = 60.0) -> None:
+        self.start()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.alive():
+                raise ServiceError(f"`{self.name}` exited with status {self.proc.returncode}:\n"
+                                   f"{self.output()[-2000:]}")
+            if app.control.ping(destination=[self.node], timeout=0.5):
+                return
+        self.stop()
+        raise ServiceError(f"`{self.name}` did not answer a ping in {timeout:.0f} s:\n{self.output()[-2000:]}")
+
+
+def redis_benchmark(port: int, n: int, pipeline: int = 1) -> float:
+    """`redis-benchmark -t lpush -c 1` (one client), optionally pipelined: requests per second."""
+    argv = [str(paths.redis_bin("redis-benchmark")), "-p", str(port), "-t", "lpush", "-n", str(n), "-c", "1",
+            "-P", str(pipeline), "--csv"]
+    out = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=300).stdout
+    rows = list(csv.DictReader(out.splitlines()))
+    return float(rows[0]["rps"])
+
+
+def redis_py_rates(r, n: int, batch: int = 100) -> tuple[float, float, float]:
+    """redis-py, one client: n messages LPUSHed one at a time then BRPOPed one at a time; the same with
+    pipelines of `batch` commands (messages per second, each way and back); and n INCRs one at a time, the
+    command `tick` runs (per second)."""
+    message = b'{"task": "perf.tick"}'
+    t = time.perf_counter()
+    for _ in range(n):
+        r.lpush("raw:queue", message)
+    for _ in range(n):
+        r.brpop(["raw:queue"], timeout=5)
+    one = n / (time.perf_counter() - t)
+    t = time.perf_counter()
+    for start in range(0, n, batch):
+        pipe = r.pipeline(transaction=False)
+        for _ in range(min(batch, n - start)):
+            pipe.lpush("raw:queue", message)
+        pipe.execute()
+    for start in range(0, n, batch):
+        r.rpop("raw:queue", min(batch, n - start))
+    piped = n / (time.perf_counter() - t)
+    t = time.perf_counter()
+    for _ in range(n):
+        r.incr("raw:count")
+    incr = n / (time.perf_counter() - t)
+    return one, piped, incr
+
+
+def wait_count(r, n: int, timeout: float = 300) -> float:
+    """Until the tasks have counted n done; the time it happened."""
+    deadline = time.monotonic() + timeout
+    while int(r.get("perf:done") or 0) < n:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"only {int(r.get('perf:done') or 0)} of {n} tasks done after {timeout:.0f} s")
+        time.sleep(0.002)
+    return time.perf_counter()
+
+
+def burst(r, tick, rung: Rung, n: int) -> float:
+    """Send n ticks and wait until all are done: tasks (or, in chunks, calls) per second."""
+    r.delete("perf:done")
+    t = time.perf_counter()
+    if rung.chunk:
+        tick.chunks([()] * n, rung.chunk).apply_async(ignore_result=True)
+        end = wait_count(r, n)
+    elif rung.results:
+        pending = [tick.delay() for _ in range(n)]
+        for result in pending:
+            result.get(timeout=300)
+        end = time.perf_counter()
+    else:
+        for _ in range(n):
+            tick.apply_async(ignore_result=True)
+        end = wait_count(r, n)
+    return n / (end - t)
+
+
+def publish_only(r, tick, n: int) -> float:
+    """No worker running: how fast one client can send n ticks (then the queue is emptied)."""
+    t = time.perf_counter()
+    for _ in range(n):
+        tick.apply_async(ignore_result=True)
+    rate = n / (time.perf_counter() - t)
+    r.delete("celery")
+    return rate
+
+
+def drain(r, tick, top: Rung, n: int, env: dict[str, str], logs: Path) -> float:
+    """No client running: n ticks queued first, then one worker started; from its first task done to its
+    last, tasks per second."""
+    r.delete("perf:done")
+    for _ in range(n):
+        tick.apply_async(ignore_result=True)
+    worker = BenchWorker("drain", top.app, top.worker, env, logs)
+    worker.start()
+    try:
+        deadline = time.monotonic() + 120
+        while not int(r.get("perf:done") or 0):
+            if not worker.alive() or time.monotonic() > deadline:
+                raise ServiceError(f"the draining worker did no task:\n{worker.output()[-2000:]}")
+            time.sleep(0.002)
+        first, t = int(r.get("perf:done")), time.perf_counter()
+        end = wait_count(r, n)
+    finally:
+        worker.stop()
+    return (n - first) / (end - t) if end > t else float("nan")
+
+
+def rung_env(rung: Rung, env: dict[str, str]) -> dict[str, str]:
+    """The rung's worker environment: with hiredis importable (.venv/hiredis first on PYTHONPATH) or not."""
+    if not rung.hiredis:
+        return env
+    if not (HIREDIS / "hiredis").is_dir():
+        raise ServiceError(f"hiredis is not installed in {HIREDIS.relative_to(paths.REPO)}: run `make venv` "
+                           "(lesson 04; make bench runs it)")
+    return {**env, "PYTHONPATH": os.pathsep.join(filter(None, [str(HIREDIS), env.get("PYTHONPATH")]))}
+
+
+def parser(env: dict[str, str]) -> str:
+    """The parser redis-py picks in a process with this environment: `hiredis X.Y.Z` or `Python`."""
+    code = ("import redis.utils as u\n"
+            "print('hiredis ' + __import__('hiredis').__version__ if u.HIREDIS_AVAILABLE else 'Python')")
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True,
+                          timeout=120).stdout.strip()
+
+
+def io_bound(r, app, n: int, env: dict[str, str], logs: Path, say) -> dict[str, float]:
+    """slow.wait(WAIT_MS) n times on each pool of POOLS (results ignored): tasks per second."""
+    rates = {}
+    for name, options, _concurrency in POOLS:
+        say(f"I/O-bound task: {name}")
+        worker = BenchWorker(f"io-{name.split()[0]}", "slow", QUIET + options, env, logs)
+        try:
+            worker.start_and_wait(app)
+            r.delete("perf:done")
+            t = time.perf_counter()
+            for _ in range(n):
+                app.send_task("slow.wait", (WAIT_MS,), ignore_result=True)
+            rates[name] = n / (wait_count(r, n) - t)
+        finally:
+            worker.stop()
+    return rates
+
+
+def profile_chunks(r, tick, rung: Rung, n: int, env: dict[str, str], work: Path, prof: Path) -> tuple[dict, dict]:
+    """The chunks rung once more, its worker under cProfile (lesson 14's profiled.py: noack's app, profiled
+    from its first task on), the profile written to PROF: the shares of its time, and per message, how many
+    calls of tick it made and how many commands it sent to Redis."""
+    prof.unlink(missing_ok=True)
+    worker = BenchWorker("profiled", "profiled", rung.worker, {**env, "PROFILE": str(prof)}, work)
+    try:
+        worker.start_and_wait(tick.app)
+        burst(r, tick, rung, n)
+    finally:
+        worker.stop()  # SIGTERM: worker_shutting_down, and profiled.py writes its profile
+    if not prof.exists():
+        raise ServiceError(f"the profiled worker wrote no profile:\n{worker.output()[-2000:]}")
+    stats = profiling.load(prof)
+    messages = -(-n // rung.chunk)
+    per_message = {"calls of tick": profiling.calls(stats, "/perf.py", "tick") / messages,
+                   "Redis commands": profiling.calls(stats, "/redis/connection.py", "send_packed_command") / messages}
+    return profiling.shares(stats), per_message
+
+
+def profile_trips(tick, trips: int, prof: Path) -> dict:
+    """The client's get() round trips, under cProfile in this process (the profile written to PROF): the
+    shares of its time."""
+    import cProfile
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(trips):
+        tick.delay().get(timeout=30)
+    profiler.disable()
+    profiler.create_stats()
+    profiler.dump_stats(prof)
+    return profiling.shares(profiler.stats)
+
+
+def measure(tasks: int, trips: int, chunk: int, progress=None, profiles: Path = FIGURES.parent
+            ) -> tuple[Figures, list[Rung]]:
+    """The whole ladder, on a Redis of its own (the course's build, loopback, a free port, nothing on disk);
+    the profiles of "Where the time goes" are kept in the folder `profiles` (worker-chunks.prof, client-get.prof)."""
+    import redis
+
+    say = progress or (lambda text: None)
+    figures = Figures(tasks=tasks, trips=trips, chunk=chunk)
+    ladder = rungs(chunk)
+    (paths.RUN / "bench").mkdir(parents=True, exist_ok=True)
+    profiles.mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as stack:
+        # Redis's folder and the workers' logs, removed last: once everything in it has stopped
+        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ladder-", dir=paths.RUN / "bench")))
+        services = stack.enter_context(Services())
+        port = free_port()
+        services.add(RedisServer(port, work, extra=("--save", "", "--appendonly", "no")))
+        r = redis.Redis(port=port)
+        say("raw Redis: redis-benchmark, redis-py")
+        figures.raw["redis-benchmark LPUSH"] = redis_benchmark(port, max(tasks * 10, 1000))
+        figures.raw["redis-benchmark -P 16"] = redis_benchmark(port, max(tasks * 30, 3000), 16)
+        figures.raw[RAW_ONE], figures.raw["redis-py, pipelined"], figures.raw["redis-py INCR"] = \
+            redis_py_rates(r, tasks)
+        stop = threading.Event()
+        echo = echo_thread(port, stop)
+        figures.raw_trip = summary(timings(lambda: (r.lpush("bench:req", b"x"), r.brpop(["bench:rep"], 5)),
+                                           trips))
+        stop.set()
+        echo.join()
+
+        url = f"redis://localhost:{port}/0"
+        # perf.py reads its URLs when imported, here and in every worker: from these two variables
+        stack.enter_context(mock.patch.dict(os.environ, {"CELERY_BROKER_URL": url, "CELERY_RESULT_BACKEND": url}))
+        env = lessonapp.lesson_env(paths.lesson_dir(LESSON), "perf")
+        app = stack.enter_context(lessonapp.lesson_app(paths.lesson_dir(LESSON), "perf"))
+        tick = app.tasks["perf.tick"]
+        say("Celery's ceilings: publish only, drain")
+        figures.ceilings["publish only"] = publish_only(r, tick, tasks)
+        top = top_rung(ladder)
+        figures.ceilings["drain"] = drain(r, tick, top, tasks, rung_env(top, env), work)
+        found: dict[bool, str] = {}  # redis-py's parser, without hiredis and with
+        for i, rung in enumerate(ladder):
+            say(f"rung {i}: {rung.name}")
+            rung_environ = rung_env(rung, env)
+            if rung.hiredis not in found:
+                found[rung.hiredis] = parser(rung_environ)
+            figures.parsers[rung.name] = found[rung.hiredis]
+            worker = BenchWorker(f"rung{i}", rung.app, rung.worker, rung_environ, work)
+            try:
+                worker.start_and_wait(app)
+                tick.delay().get(timeout=30)  # warm up: connections, pool processes
+                figures.rates[rung.name] = burst(r, tick, rung, tasks)
+                if not rung.chunk:
+                    figures.trips_ms[rung.name] = summary(timings(lambda: tick.delay().get(timeout=30), trips))
+                if rung is top:  # then once more, the client under cProfile (not part of the figures above)
+                    figures.client_shares = profile_trips(tick, trips, profiles / "client-get.prof")
+            finally:
+                worker.stop()
+        figures.io_tasks = max(20, tasks // 10)
+        figures.io_rates = io_bound(r, app, figures.io_tasks, env, work, say)
+        say("where the time goes: the chunks rung's worker under cProfile")
+        chunks = chunks_rung(ladder)
+        figures.worker_shares, figures.per_message = profile_chunks(r, tick, chunks, tasks, rung_env(chunks, env),
+                                                                    work, profiles / "worker-chunks.prof")
+    return figures, ladder
