@@ -60,6 +60,7 @@ while [ $# -gt 0 ]; do
     *) die "unknown option '$1' (see --help)" ;;
   esac
 done
+workdir="$(realpath -m "$workdir")"  # absolute: GIT_CEILING_DIRECTORIES (step 5) takes no relative path
 prefix="${prefix:-$workdir/redis-$version}"
 downloads="${downloads:-$workdir/downloads}"
 case "$tests" in none|smoke|fast|full) ;; *) die "--test must be none, smoke, fast or full, not '$tests'" ;; esac
@@ -91,6 +92,10 @@ read -r _ algo digest gzip_mtime _ <<<"$row"
 [ "$algo" = sha256 ] || die "$file has only a $algo digest; the course builds only releases with an official sha256"
 
 # --- 1. already there? ---------------------------------------------------------------------------
+# One build at a time in a work folder: a second caller (two tests at once) waits here, then finds it installed.
+mkdir -p "$workdir"
+exec 9>"$workdir/.build.lock"
+flock 9
 step "Redis $version into $prefix"
 if [ "$force" != 1 ] && [ "$fetch_only" != 1 ] && [ -x "$prefix/bin/redis-server" ] && "$prefix/bin/redis-server" --version | grep -q "v=$version "; then
   info "already installed: $("$prefix/bin/redis-server" --version)"

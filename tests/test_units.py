@@ -150,6 +150,11 @@ def test_masks_hide_what_changes_between_runs():
     assert mask_line("{'id': 'x', 'worker_pid': 22}") == "{'id': 'x', 'worker_pid': <pid>}"
     assert mask_line("[I 261126 04:43:31 command:177] Visit me at http://127.0.0.1:5555") == \
         "[I <time> command:177] Visit me at http://127.0.0.1:5555"
+    # lesson 15: Redis's TLS handshake error, logged with or without the connection's fd; Python's ssl line
+    error = "125:M 26 Nov 2026 20:58:47.984 # Error accepting a client connection: error:0A00010B:SSL routines::wrong"
+    assert mask_line(error + " version number (conn: fd=7)") == mask_line(error + " version number")
+    assert mask_line("certificate verify failed: self-signed certificate in certificate chain (_ssl.c:1006).") == \
+        "certificate verify failed: self-signed certificate in certificate chain (_ssl.c:<line>)."
 
 
 def test_flower_check_reads_the_kernels_socket_tables(tmp_path):

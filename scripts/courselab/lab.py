@@ -46,6 +46,7 @@ class Lab:
             os.environ.pop(var, None)
         self._imported: set[str] = set()
         self._scratch: list[Path] = []
+        self._hosts = None  # lesson 15's network namespaces, once made
         atexit.register(self.stop)
         previous = signal.getsignal(signal.SIGTERM)
 
@@ -102,6 +103,45 @@ class Lab:
         print(f"$ cd lessons/12-monitoring && bash flower.sh --port={flower.port}"
               f"   # pid {flower.pid}, on 127.0.0.1 behind a password")
         return flower
+
+    def hosts(self):
+        """Lesson 15's hosts (hosts.sh up), named apart from yours, with certs.sh's and users.sh's files in a scratch
+        home of their own; lab.stop() removes them (hosts.sh down)."""
+        from .hosts import Hosts
+
+        if self._hosts is None:
+            hosts = Hosts(f"nb{os.getpid()}", self.scratch())
+            self._hosts = hosts.__enter__()
+            hosts.script("certs.sh")
+            hosts.script("users.sh")
+            print(f"$ ./hosts.sh up && ./certs.sh && ./users.sh   # hosts {hosts.prefix}-*")
+        return self._hosts
+
+    def tls_redis(self):
+        """Lesson 15's Redis on the redis host: TLS only, the users of users.acl (make redis-tls builds it)."""
+        from .hosts import TLSRedis
+
+        server = self.services.add(TLSRedis(self.hosts()))
+        print(f"$ ./on.sh redis redis-server redis.conf   # pid {server.pid}, TLS on 10.150.15.10:6379")
+        return server
+
+    def host_worker(self, host: str, lesson: str, app: str, *extra: str) -> Worker:
+        """A real `celery -A <app> worker` on one of lesson 15's hosts (on.sh); waits for 'ready.'."""
+        hosts = self.hosts()
+        worker = self.services.add(Worker(paths.lesson_dir(lesson), app, extra=extra, env=hosts.env(),
+                                          on=hosts.on(host)))
+        print(f"$ ./on.sh {host} celery -A {app} worker --loglevel=info {' '.join(extra)}   # pid {worker.pid}, ready")
+        return worker
+
+    def on(self, host: str, *argv: str, cwd: Path | None = None) -> str:
+        """Run a command on one of lesson 15's hosts, in the lesson's folder, as on.sh does: what it printed."""
+        from .hosts import LESSON
+
+        done = self.hosts().run(host, *argv, cwd=cwd or LESSON)
+        out = done.stdout + done.stderr
+        shown = " ".join("python" if a == sys.executable else a for a in argv)
+        print(f"$ ./on.sh {host} {shown}\n{out}", end="" if out.endswith("\n") else "\n")
+        return out
 
     def stop_worker(self, worker: Worker) -> None:
         self.services.stop(worker)
@@ -166,6 +206,10 @@ class Lab:
         for process in reversed(started):
             print(f"stopped {process.name} (pid {process.pid})")
         self.redis_server = None
+        if self._hosts is not None:
+            self._hosts.__exit__(None, None, None)
+            print(f"removed the hosts {self._hosts.prefix}-* (hosts.sh down)")
+            self._hosts = None
         while self._scratch:
             folder = self._scratch.pop()
             shutil.rmtree(folder, ignore_errors=True)

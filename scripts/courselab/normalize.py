@@ -48,6 +48,10 @@ MASKS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"\bLinux-\S+"), "Linux-<kernel>"),
     (re.compile(r"\[Makefile:\d+: "), "[Makefile:<line>: "),  # make's error names the recipe's line
     (re.compile(r"\bJob: \d+"), "Job: <n>"),  # billiard's number of a pool job (a WorkerLostError)
+    (re.compile(r"\(_ssl\.c:\d+\)"), "(_ssl.c:<line>)"),  # where in its C code Python's ssl raised: per build
+    # Redis logs a failed TLS handshake with " (conn: fd=N)" when it failed at once, inside connAccept, and
+    # without when it failed a moment later, in clientAcceptHandler (src/networking.c): whichever came first
+    (re.compile(r"(Error accepting a client connection: .*) \(conn: [^)]*\)$"), r"\1"),
 ]
 NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")  # 1,234.5 is one number: a benchmark's 935 and 1,054 mask alike
 SPACES = re.compile(r"[ \t]+")

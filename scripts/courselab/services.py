@@ -157,11 +157,15 @@ class RedisServer(Process):
 class Worker(Process):
     """`celery -A <app> worker --loglevel=info` in a lesson folder, as the lesson runs it."""
 
-    def __init__(self, folder: Path, app: str, extra: tuple[str, ...] = (), name: str | None = None):
+    def __init__(self, folder: Path, app: str, extra: tuple[str, ...] = (), name: str | None = None,
+                 env: dict | None = None, on: list[str] | None = None):
+        """`env`: its environment, instead of the lesson's against the course's Redis; `on`: the command line it runs
+        under (lesson 15's on.sh HOST)."""
         celery = Path(sys.executable).with_name("celery")
-        argv = [str(celery), "-A", app, "worker", "--loglevel=info", *extra]
+        argv = [*(on or []), str(celery), "-A", app, "worker", "--loglevel=info", *extra]
         log = paths.RUN / "logs" / f"worker-{folder.name}-{app}-{os.getpid()}-{time.monotonic_ns()}.log"
-        super().__init__(name or f"celery -A {app} worker", argv, folder, log, lessonapp.lesson_env(folder, app))
+        super().__init__(name or f"celery -A {app} worker", argv, folder, log,
+                         env if env is not None else lessonapp.lesson_env(folder, app))
         self.folder, self.app = folder, app
 
     def start(self, timeout: float = 60.0) -> None:

@@ -24,7 +24,7 @@ class Stage:
     title: str
     lesson: str
     checks: tuple[Check, ...]
-    only: str | None = None  # "vm": the stage applies only inside the course's VM
+    only: str | None = None  # "vm": the stage applies only inside the course's VM; "host": only outside it
 
 
 @dataclass(frozen=True)

@@ -181,7 +181,7 @@ class Terminals:
         if self.isolation == "netns":
             ip = shutil.which("ip") or shutil.which("ip", path="/usr/sbin:/sbin")
             script = (f"{ip} link set lo up && hostname {HOSTNAME} && {private_lessons(self.tmp / 'lessons')} "
-                      f"&& {shlex.join(new_session)} && exec sleep infinity")
+                      f"&& {PRIVATE_NETNS} && {shlex.join(new_session)} && exec sleep infinity")
             argv = ["unshare", *namespace_flags(), "--", "sh", "-c", script]
             self.holder = subprocess.Popen(argv, env=self.env(), stdin=subprocess.DEVNULL,
                                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -314,6 +314,12 @@ def private_lessons(where: Path) -> str:
     return (f"mkdir -p {w} && mount -t tmpfs celery-lab-lessons {w} && mkdir {w}/upper {w}/work "
             f"&& mount -t overlay celery-lab-lessons -o lowerdir={lessons},upperdir={w}/upper,workdir={w}/work "
             f"{lessons}")
+
+
+# Lesson 15's hosts are network namespaces named in /run/netns (ip netns add): the namespace gets a /run/netns of
+# its own (a tmpfs), so that the lesson's cl-* are neither a learner's own nor those of a play beside it. (Without
+# root there is none to make, and lesson 15 needs root anyway: the other lessons play on.)
+PRIVATE_NETNS = "{ mkdir -p /run/netns && mount -t tmpfs celery-lab-netns /run/netns; } 2>/dev/null || true"
 
 
 def namespace_flags() -> list[str]:

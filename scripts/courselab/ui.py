@@ -13,9 +13,9 @@ from .stages import Course, Stage
 console = Console(highlight=False)
 
 
-def stage_status(results: list[Result] | None | str) -> str:
+def stage_status(results: list[Result] | None | str, stage: Stage) -> str:
     if results == SKIPPED:
-        return "[dim]no VM[/]"
+        return "[dim]no VM[/]" if stage.only == "vm" else "[dim]host only[/]"
     if results is None:
         return "[dim]not reached[/]"
     return "[green]✓[/]" if all(r.ok for r in results) else "[red]✗[/]"
@@ -35,8 +35,9 @@ def stage_table(course: Course, outcome: dict[str, list[Result] | None | str]) -
         # what checks report is text, not markup: a task id in brackets, `name [rate_limit=10/m]`, a list
         seen = escape(results[-1].detail) if isinstance(results, list) and results else ""
         if results == SKIPPED:
-            seen = "applies inside the course's VM (lesson 01)"
-        table.add_row(str(n), f"{stage.title} [dim]({stage.id})[/]", stage.lesson, stage_status(results), seen)
+            seen = ("applies inside the course's VM (lesson 01)" if stage.only == "vm" else
+                    "applies on the no-VM path (its hosts are network namespaces of this machine)")
+        table.add_row(str(n), f"{stage.title} [dim]({stage.id})[/]", stage.lesson, stage_status(results, stage), seen)
     return table
 
 

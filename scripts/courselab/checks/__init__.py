@@ -6,7 +6,8 @@ connection reads as 'Redis is not running' wherever it happens.
 
 Split by topic: machine.py (VM, Redis build and server), python.py (packages), workers.py
 (remote control, lesson scripts), backend.py (the result backend), monitor.py (Flower), reliability.py
-(lesson 13's counts); base.py holds the registry.
+(lesson 13's counts), performance.py (lesson 14's ladder), hosts.py (lesson 15's hosts, TLS and users);
+base.py holds the registry.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 from .. import paths
 from ..stages import Cause, Check, Course, Stage
-from . import backend, machine, monitor, performance, python, reliability, workers  # noqa: F401  (each registers its checks)
+from . import backend, hosts, machine, monitor, performance, python, reliability, workers  # noqa: F401  (each registers its checks)
 from .base import CHECKS, Failed, ScriptError
 from .machine import exposure
 
@@ -63,11 +64,12 @@ def run_stage(course: Course, stage: Stage) -> list[Result]:
     return results
 
 
-SKIPPED = "skipped"  # a stage that does not apply here (the VM stage outside the VM)
+SKIPPED = "skipped"  # a stage that does not apply here (the VM stage outside the VM, lesson 15's inside it)
 
 
 def applies(stage: Stage) -> bool:
-    return stage.only is None or (stage.only == "vm" and paths.system_redis())
+    """only = "vm": the stage applies inside the course's VM; "host": outside it; no `only`: everywhere."""
+    return stage.only is None or (stage.only == "vm") == paths.system_redis()
 
 
 def run_all(course: Course) -> dict[str, list[Result] | None | str]:

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Run a command on one of lesson 15's hosts (hosts.sh), as yourself:
+#   ./on.sh w1 celery -A tlsapp worker -n w1@%h
+# Entering a network namespace takes root (sudo, unless you are root already); the command itself
+# then runs with your own user, home and PATH again (setpriv), as it would on a host of its own.
+set -euo pipefail
+[ $# -ge 2 ] || { echo "usage: ./on.sh HOST COMMAND [ARGS...]   (HOST: redis, w1, w2 or client)" >&2; exit 2; }
+ns="${CELERY_LAB_HOSTS:-cl}-$1"; shift
+if [ ! -e "/run/netns/$ns" ]; then
+  echo "on.sh: no host $ns: make the hosts first with ./hosts.sh up (lesson 15, section 1)" >&2
+  exit 1
+fi
+sudo=(); [ "$(id -u)" = 0 ] || sudo=(sudo)
+exec "${sudo[@]}" ip netns exec "$ns" \
+  setpriv --reuid "$(id -u)" --regid "$(id -g)" --init-groups \
+  env HOME="$HOME" PATH="$PATH" ${CELERY_LAB_HOSTS:+CELERY_LAB_HOSTS="$CELERY_LAB_HOSTS"} "$@"

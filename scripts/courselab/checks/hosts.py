@@ -1,0 +1,102 @@
+"""The checks of lesson 15: its hosts are there, Redis on the redis host speaks TLS only, its users keep
+everyone but Celery out (and Celery within its rights), a worker on w1 answers over TLS.
+
+Every probe runs on the lesson's client host (on.sh, which asks sudo when you are not root), with the
+lesson's own knock.py: nothing is ever dialled from this machine's own network.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .. import paths
+from .base import Failed, Stage, check
+
+NETNS = Path("/run/netns")
+HOSTS = ("lan", "redis", "w1", "w2", "client")
+
+
+def _prefix() -> str:
+    return os.environ.get("CELERY_LAB_HOSTS") or "cl"
+
+
+def _on_client(stage: Stage, *argv: str, timeout: float = 60) -> str:
+    """Run argv on the client host, in the lesson's folder: its output (stdout and stderr)."""
+    folder = paths.lesson_dir(stage.lesson)
+    try:
+        done = subprocess.run([str(folder / "on.sh"), "client", *argv], cwd=folder, capture_output=True, text=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise Failed("tls-redis-down", f"no answer in {timeout:.0f} s from the client host") from None
+    return (done.stdout + done.stderr).strip()
+
+
+def _knock(stage: Stage, *args: str) -> str:
+    """knock.py on the client host: what answered, after its "->"."""
+    out = _on_client(stage, sys.executable, "knock.py", *args)
+    if " -> " not in out:
+        raise Failed("no-hosts", f"knock.py did not run on the client host: {out[-300:]}")
+    return out.rsplit(" -> ", 1)[1]
+
+
+@check
+def lesson_hosts(stage: Stage) -> str:
+    names = [f"{_prefix()}-{host}" for host in HOSTS]
+    missing = [name for name in names if not (NETNS / name).exists()]
+    if missing:
+        raise Failed("no-hosts", f"no network namespace {', '.join(missing)} (in {NETNS})")
+    return f"{len(names)} namespaces: {', '.join(names)}"
+
+
+@check
+def redis_tls_only(stage: Stage) -> str:
+    lesson_hosts(stage)
+    answer = _knock(stage)
+    if "certificate verify failed" in answer:
+        raise Failed("ca-mismatch", f"over TLS, as celery: {answer}")
+    if answer != "True":
+        cause = "tls-redis-down" if ("Connection refused" in answer or "Error 111" in answer) else "celery-refused"
+        raise Failed(cause, f"over TLS, as celery: {answer}")
+    ports = {}
+    for name in ("port", "tls-port"):  # what Redis says of itself, asked as admin over TLS
+        reply = _knock(stage, "--user", "admin", "CONFIG", "GET", name)
+        try:
+            value = ast.literal_eval(reply)
+            ports[name] = int(value[name] if isinstance(value, dict) else value[1])
+        except (ValueError, SyntaxError, KeyError, IndexError, TypeError):
+            raise Failed("celery-refused", f"CONFIG GET {name} as admin: {reply}") from None
+    if ports["port"] != 0:
+        raise Failed("plain-text-open", f"Redis also listens in plain text, on port {ports['port']}")
+    return f"over TLS (port {ports['tls-port']}), as celery: PONG; no plain-text port"
+
+
+@check
+def celery_user_limited(stage: Stage) -> str:
+    lesson_hosts(stage)
+    anonymous = _knock(stage, "--user", "none")
+    if not anonymous.startswith("refused: AuthenticationError"):
+        raise Failed("default-user-open", f"without a user: {anonymous}")
+    flushall = _knock(stage, "FLUSHALL")
+    if not flushall.startswith("refused: NoPermissionError"):
+        raise Failed("celery-user-unlimited", f"FLUSHALL as celery: {flushall}")
+    return "without a user: refused; FLUSHALL as celery: refused (NOPERM)"
+
+
+@check
+def worker_on_host(stage: Stage, module: str, name: str) -> str:
+    """A worker named `name`@… answers remote control from the client host, through `module`'s app (its own causes
+    only: the generic worker hints say how to start a worker on this machine, not on a host)."""
+    lesson_hosts(stage)
+    code = (f"from {module} import app; print(sorted(app.control.inspect(timeout=3).ping() or {{}}))")
+    out = _on_client(stage, sys.executable, "-c", code)
+    lines = out.splitlines()
+    if not lines or not lines[-1].startswith("["):
+        raise Failed("celery-refused", f"the client host could not ask: {out[-300:]}")
+    answered = lines[-1]
+    if f"'{name}@" not in answered:
+        raise Failed("no-host-worker", f"workers that answered from the client host: {answered}")
+    return f"a worker {name}@… answered over TLS, from the client host: {answered}"

@@ -1,0 +1,90 @@
+"""Lesson 15's hosts: network namespaces made by the lesson's hosts.sh, and commands run on them by on.sh.
+
+Everything is addressed inside namespaces this code created (10.150.15.0/24, on a bridge of their own with
+no route out): nothing on this machine's own network, nothing beyond it. Whatever `Hosts` made is
+removed when its `with` block ends, also on an exception.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+from . import paths
+from .services import Process
+
+LESSON = paths.lesson_dir("15")
+REDIS_ADDRESS = "10.150.15.10"
+
+
+def tls_redis_prefix() -> Path:
+    """Lesson 15's Redis, built with TLS by `make redis-tls` beside the course's own."""
+    env = os.environ.get("CELERY_LAB_REDIS_TLS_PREFIX")
+    return Path(env) if env else paths.REPO / ".redis" / f"redis-{paths.default_redis_version()}-tls"
+
+
+def secrets(home: Path) -> Path:
+    """Where certs.sh and users.sh keep lesson 15's certificates, users and passwords, in that home folder."""
+    return home / ".config" / "celery-lab" / "lesson15"
+
+
+class Hosts:
+    """hosts.sh up on enter, hosts.sh down on exit; `prefix` names them apart from a learner's (cl-*)."""
+
+    def __init__(self, prefix: str, home: Path):
+        self.prefix, self.home = prefix, home
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """The environment of a command on these hosts: their prefix, and `home` as the learner's home
+        (where certs.sh, users.sh and tlsapp.py keep and find lesson 15's secrets)."""
+        return {**os.environ, "CELERY_LAB_HOSTS": self.prefix, "HOME": str(self.home), "PYTHONUNBUFFERED": "1",
+                **extra}
+
+    def script(self, name: str, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["bash", str(LESSON / name), *args], env=self.env(), check=True,
+                              capture_output=True, text=True)
+
+    def on(self, host: str, *argv: str) -> list[str]:
+        """The command line that runs argv on a host, as on.sh does for the learner."""
+        return [str(LESSON / "on.sh"), host, *argv]
+
+    def run(self, host: str, *argv: str, timeout: float = 60, **kwargs) -> subprocess.CompletedProcess:
+        return subprocess.run(self.on(host, *argv), env=self.env(), capture_output=True, text=True,
+                              timeout=timeout, **kwargs)
+
+    def __enter__(self) -> Hosts:
+        self.script("hosts.sh", "down")  # what a run killed outright (SIGKILL) may have left
+        try:
+            self.script("hosts.sh", "up")
+        except BaseException:
+            self.script("hosts.sh", "down")
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.script("hosts.sh", "down")
+
+
+class TLSRedis(Process):
+    """Lesson 15's Redis (the TLS build, the lesson's redis.conf) on the redis host, started in the secrets folder
+    as the lesson starts it; `port` other than 6379: a second one beside it, with its own pid file."""
+
+    def __init__(self, hosts: Hosts, port: int = 6379, *extra: str):
+        folder = secrets(hosts.home)
+        if port != 6379:
+            extra = ("--tls-port", str(port), "--pidfile", f"redis-{port}.pid", *extra)
+        argv = hosts.on("redis", str(tls_redis_prefix() / "bin" / "redis-server"), str(LESSON / "redis.conf"), *extra)
+        super().__init__("redis-server (lesson 15)", argv, folder, folder / f"redis-{port}.log", hosts.env())
+
+    def start(self, timeout: float = 15) -> None:
+        super().start()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if "Ready to accept connections" in self.output():
+                return
+            if not self.alive():
+                raise RuntimeError(f"redis-server exited at start:\n{self.output()[-2000:]}")
+            time.sleep(0.05)
+        raise RuntimeError(f"redis-server not ready in {timeout} s:\n{self.output()[-2000:]}")
