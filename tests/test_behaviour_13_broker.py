@@ -56,14 +56,17 @@ def test_a_killed_broker_loses_what_it_did_not_write_to_disk(lab, tmp_path, extr
     assert settled(r, ids, lost_at_most=counts["lost"], broker=queue) == counts
 
 
+def small_broker(services, tmp_path, policy: str) -> tuple[str, redis.Redis]:
+    """Section 10's broker: 2 MB at most, with an append-only file and `policy` at the cap; its URL and a client."""
+    port = free_port()
+    broker_redis(services, tmp_path, port, "--appendonly", "yes", "--maxmemory", "2mb", "--maxmemory-policy", policy)
+    return f"redis://localhost:{port}/0", redis.Redis(port=port, decode_responses=True)
+
+
 def test_a_full_broker_with_an_evicting_policy_loses_messages_silently(lab, tmp_path):
     app, services, r = lab
-    port = free_port()
-    broker_redis(services, tmp_path, port, "--appendonly", "yes", "--maxmemory", "2mb",
-                 "--maxmemory-policy", "allkeys-lru")
-    url = f"redis://localhost:{port}/0"
+    url, queue = small_broker(services, tmp_path, "allkeys-lru")
     assert run_script("flood.py", 2000, broker=url) == "2000 of 2000 tasks sent\n"  # nobody was told
-    queue = redis.Redis(port=port, decode_responses=True)
     assert queue.info("stats")["evicted_keys"] > 0
     start(services, "safe", broker=url)
     ids = list(r.smembers("submitted"))
@@ -73,15 +76,11 @@ def test_a_full_broker_with_an_evicting_policy_loses_messages_silently(lab, tmp_
 
 def test_a_full_broker_with_noeviction_refuses_and_keeps_what_it_took(lab, tmp_path):
     app, services, r = lab
-    port = free_port()
-    broker_redis(services, tmp_path, port, "--appendonly", "yes", "--maxmemory", "2mb",
-                 "--maxmemory-policy", "noeviction")
-    url = f"redis://localhost:{port}/0"
+    url, queue = small_broker(services, tmp_path, "noeviction")
     out = run_script("flood.py", 2000, broker=url)
     assert "then the broker refused one" in out and "command not allowed when used memory > 'maxmemory'" in out
     sent = int(out.split()[0])
     assert 0 < sent < 2000 and r.scard("submitted") == sent
-    queue = redis.Redis(port=port, decode_responses=True)
     assert queue.config_set("maxmemory", "100mb")  # the operator gives it room: a worker could not even start
     start(services, "safe", broker=url)
     assert settled(r, list(r.smembers("submitted")), lost_at_most=0, broker=queue)["lost"] == 0
