@@ -3,6 +3,7 @@
 #   ./hosts.sh up       make them (a host that is already there is left as it is)
 #   ./hosts.sh down     remove them (and with them every address and link they hold)
 #   ./hosts.sh status   list them with their addresses
+#   ./hosts.sh names    the namespaces' names, the switch's first (what the stage checker looks for)
 # It takes root: not root, it runs itself again with sudo.
 # Five namespaces: four hosts, each with one address on 10.150.15.0/24, and the switch between them
 # (a bridge, in a namespace of its own, with no address at all):
@@ -11,7 +12,7 @@
 # Run a command on a host with on.sh:  ./on.sh w1 COMMAND
 # CELERY_LAB_HOSTS (default "cl") prefixes every name, so that the tests make hosts of their own.
 set -euo pipefail
-if [ "$(id -u)" != 0 ]; then  # namespaces, links and addresses are root's to make
+if [ "$(id -u)" != 0 ] && [ "${1:-}" != names ]; then  # namespaces, links and addresses are root's to make
   exec sudo ${CELERY_LAB_HOSTS:+CELERY_LAB_HOSTS="$CELERY_LAB_HOSTS"} bash "$0" "$@"
 fi
 prefix="${CELERY_LAB_HOSTS:-cl}"
@@ -66,5 +67,6 @@ case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
-  *) echo "usage: ./hosts.sh up|down|status" >&2; exit 2 ;;
+  names) echo "$lan"; for entry in "${hosts[@]}"; do echo "$prefix-${entry%%:*}"; done ;;
+  *) echo "usage: ./hosts.sh up|down|status|names" >&2; exit 2 ;;
 esac

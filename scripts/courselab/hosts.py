@@ -8,6 +8,7 @@ removed when its `with` block ends, also on an exception.
 from __future__ import annotations
 
 import os
+import runpy
 import subprocess
 import time
 from pathlib import Path
@@ -16,7 +17,7 @@ from . import paths
 from .services import Process
 
 LESSON = paths.lesson_dir("15")
-REDIS_ADDRESS = "10.150.15.10"
+REDIS_ADDRESS = runpy.run_path(str(LESSON / "lan.py"))["REDIS_HOST"]  # the lesson's own (lan.py)
 
 
 def tls_redis_prefix() -> Path:
