@@ -166,9 +166,10 @@ def as_learner(hosts, monkeypatch):
 
 def test_the_stage_checks_pass_with_the_lesson_running(course, redis_tls, as_learner):
     with Services() as started:
-        started.add(Worker(LESSON, "tlsapp", extra=("-c", "1", "-n", "w1@%h"), env=as_learner.env(),
-                           on=as_learner.on("w1")))
-        for check_id in ("hosts-up", "redis-tls-only", "celery-user-limited", "w1-worker"):
+        for host, queue, name in (("w1", "mail", "mail@w1"), ("w2", "math", "math@w2")):
+            started.add(Worker(LESSON, "routes", extra=("-Q", queue, "-c", "1", "-n", name), env=as_learner.env(),
+                               on=as_learner.on(host)))
+        for check_id in ("hosts-up", "redis-tls-only", "celery-user-limited", "routed-workers"):
             assert_passes(run_check(course, check_id))
 
 
@@ -179,10 +180,13 @@ def test_no_hosts(course, monkeypatch):
     assert "./hosts.sh up" in result.hint
 
 
-def test_no_worker_on_w1(course, redis_tls, as_learner):
-    result = run_check(course, "w1-worker")
+def test_no_worker_on_w2(course, redis_tls, as_learner):
+    with Services() as started:
+        started.add(Worker(LESSON, "routes", extra=("-Q", "mail", "-c", "1", "-n", "mail@w1"), env=as_learner.env(),
+                           on=as_learner.on("w1")))
+        result = run_check(course, "routed-workers")
     assert_fails_with(result, course, "no-host-worker")
-    assert "answered from the client host: []" in result.detail
+    assert result.detail == "no answer from math@w2; workers that answered: ['mail@w1']"
 
 
 @pytest.fixture(scope="module")

@@ -67,7 +67,7 @@ FAILING = {
     "hosts-up": "no-hosts",
     "redis-tls-only": "plain-text-open",
     "celery-user-limited": "celery-user-unlimited",
-    "w1-worker": "no-host-worker",
+    "routed-workers": "no-host-worker",
 }
 
 

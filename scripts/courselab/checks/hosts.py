@@ -82,16 +82,17 @@ def celery_user_limited(stage: Stage) -> str:
 
 
 @check
-def worker_on_host(stage: Stage, module: str, name: str) -> str:
-    """A worker named `name`@… answers remote control from the client host, through `module`'s app (its own causes
+def workers_on_hosts(stage: Stage, module: str, names: list[str]) -> str:
+    """Workers of these names answer remote control from the client host, through `module`'s app (its own causes
     only: the generic worker hints say how to start a worker on this machine, not on a host)."""
     lesson_hosts(stage)
-    code = (f"from {module} import app; print(sorted(app.control.inspect(timeout=3).ping() or {{}}))")
+    code = f"from {module} import app; print(sorted(app.control.inspect(timeout=3).ping() or {{}}))"
     out = _on_client(stage, sys.executable, "-c", code)
     lines = out.splitlines()
     if not lines or not lines[-1].startswith("["):
         raise Failed("celery-refused", f"the client host could not ask: {out[-300:]}")
-    answered = lines[-1]
-    if f"'{name}@" not in answered:
-        raise Failed("no-host-worker", f"workers that answered from the client host: {answered}")
-    return f"a worker {name}@… answered over TLS, from the client host: {answered}"
+    answered = ast.literal_eval(lines[-1])
+    missing = [name for name in names if name not in answered]
+    if missing:
+        raise Failed("no-host-worker", f"no answer from {', '.join(missing)}; workers that answered: {answered}")
+    return f"{', '.join(names)} answered over TLS, from the client host"
