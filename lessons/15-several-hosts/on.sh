@@ -2,7 +2,8 @@
 # Run a command on one of lesson 15's hosts (hosts.sh), as yourself:
 #   ./on.sh w1 celery -A tlsapp worker -n w1@%h
 # Entering a network namespace takes root (sudo, unless you are root already); the command itself
-# then runs with your own user, home and PATH again (setpriv), as it would on a host of its own.
+# then runs with your own user, home and PATH again (setpriv) — and nothing else of this terminal's
+# environment (a CELERY_BROKER_URL exported in lesson 13, say), as on a host of its own.
 set -euo pipefail
 [ $# -ge 2 ] || { echo "usage: ./on.sh HOST COMMAND [ARGS...]   (HOST: redis, w1, w2 or client)" >&2; exit 2; }
 ns="${CELERY_LAB_HOSTS:-cl}-$1"; shift
@@ -13,4 +14,5 @@ fi
 sudo=(); [ "$(id -u)" = 0 ] || sudo=(sudo)
 exec "${sudo[@]}" ip netns exec "$ns" \
   setpriv --reuid "$(id -u)" --regid "$(id -g)" --init-groups \
-  env HOME="$HOME" PATH="$PATH" ${CELERY_LAB_HOSTS:+CELERY_LAB_HOSTS="$CELERY_LAB_HOSTS"} "$@"
+  env -i HOME="$HOME" PATH="$PATH" LANG="${LANG:-C.UTF-8}" ${TERM:+TERM="$TERM"} \
+  ${PYTHONUNBUFFERED:+PYTHONUNBUFFERED="$PYTHONUNBUFFERED"} ${CELERY_LAB_HOSTS:+CELERY_LAB_HOSTS="$CELERY_LAB_HOSTS"} "$@"
