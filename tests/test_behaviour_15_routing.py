@@ -8,7 +8,7 @@ import sys
 import time
 
 import pytest
-from courselab.hosts import LESSON, Hosts, TLSRedis
+from courselab.hosts import LESSON, Hosts, TLSRedis, build_tls_redis
 from courselab.services import Services, Worker
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root (CI runs as root)")
@@ -16,13 +16,8 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces ne
 
 @pytest.fixture(scope="module")
 def hosts(tmp_path_factory):
-    import subprocess
-
-    from courselab import paths
-    subprocess.run(["make", "-s", "-C", str(paths.REPO), "redis-tls"], check=True, capture_output=True)
+    build_tls_redis()
     with Hosts(f"r{os.getpid()}", tmp_path_factory.mktemp("home")) as made:
-        made.script("certs.sh")
-        made.script("users.sh")
         with Services() as started:
             started.add(TLSRedis(made))
             yield made

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import run_check
-from courselab import paths
-from courselab.hosts import LESSON, REDIS_ADDRESS, Hosts, TLSRedis, tls_redis_prefix
+from courselab.hosts import LESSON, REDIS_ADDRESS, Hosts, TLSRedis, build_tls_redis
 from courselab.hosts import secrets as hosts_secrets
 from courselab.services import Services, Worker
 from test_stages import assert_fails_with, assert_passes
@@ -26,16 +25,13 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces ne
 @pytest.fixture(scope="module")
 def tls_built() -> Path:
     """`make redis-tls`: the build script again, with BUILD_TLS=yes (cached after the first time)."""
-    subprocess.run(["make", "-s", "-C", str(paths.REPO), "redis-tls"], check=True, capture_output=True)
-    return tls_redis_prefix()
+    return build_tls_redis()
 
 
 @pytest.fixture(scope="module")
 def hosts(tmp_path_factory) -> Hosts:
     home = tmp_path_factory.mktemp("home")
     with Hosts(f"t{os.getpid()}", home) as made:
-        made.script("certs.sh")
-        made.script("users.sh")
         yield made
 
 
@@ -193,8 +189,6 @@ def test_no_worker_on_w2(course, redis_tls, as_learner):
 def other_hosts(tmp_path_factory):
     """A second set of hosts, for a Redis set up wrong on its redis host's port 6379."""
     with Hosts(f"u{os.getpid()}", tmp_path_factory.mktemp("home2")) as made:
-        made.script("certs.sh")
-        made.script("users.sh")
         yield made
 
 

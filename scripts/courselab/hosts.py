@@ -26,6 +26,12 @@ def tls_redis_prefix() -> Path:
     return Path(env) if env else paths.REPO / ".redis" / f"redis-{paths.default_redis_version()}-tls"
 
 
+def build_tls_redis() -> Path:
+    """`make redis-tls` (nothing to do once built; build-redis.sh builds one at a time): its prefix."""
+    subprocess.run(["make", "-s", "-C", str(paths.REPO), "redis-tls"], check=True, capture_output=True)
+    return tls_redis_prefix()
+
+
 def secrets(home: Path) -> Path:
     """Where certs.sh and users.sh keep lesson 15's certificates, users and passwords, in that home folder."""
     return home / ".config" / "celery-lab" / "lesson15"
@@ -56,9 +62,12 @@ class Hosts:
                               timeout=timeout, **kwargs)
 
     def __enter__(self) -> Hosts:
+        """hosts.sh up, then the lesson's certificates and users in `home` (certs.sh, users.sh), as sections 1-4."""
         self.script("hosts.sh", "down")  # what a run killed outright (SIGKILL) may have left
         try:
             self.script("hosts.sh", "up")
+            self.script("certs.sh")
+            self.script("users.sh")
         except BaseException:
             self.script("hosts.sh", "down")
             raise

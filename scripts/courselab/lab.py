@@ -112,8 +112,6 @@ class Lab:
         if self._hosts is None:
             hosts = Hosts(f"nb{os.getpid()}", self.scratch())
             self._hosts = hosts.__enter__()
-            hosts.script("certs.sh")
-            hosts.script("users.sh")
             print(f"$ ./hosts.sh up && ./certs.sh && ./users.sh   # hosts {hosts.prefix}-*")
         return self._hosts
 
