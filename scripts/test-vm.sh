@@ -19,6 +19,7 @@ cd "$repo"
 
 state="$repo/.run/vm"
 mkdir -p "$state"
+rm -f "$state/tour-failure.txt"  # a report of this run's tour only
 export VAGRANT_DOTFILE_PATH="$state/dot"      # not the learner's .vagrant/
 export CELERY_LAB_BOX="celery-lab/bookworm64-local"
 export CELERY_LAB_LIBVIRT_DRIVER="${CELERY_LAB_LIBVIRT_DRIVER:-qemu}"  # this KVM cannot boot Debian's kernel
@@ -81,6 +82,10 @@ finish() {
   end_phase
   printf '\n==> Phases\n'
   printf '    %s\n' "${phases[@]}" "$(phase_row total $((SECONDS - t0)))"
+  if [ "$rc" != 0 ] && [ -s "$state/tour-failure.txt" ]; then
+    printf '\n==> Where the tour failed inside the VM (its report, .run/tour-failure.txt there)\n'
+    cat "$state/tour-failure.txt"
+  fi
   if [ "$rc" = 0 ]; then printf '\ntest-vm: passed\n'; else printf '\ntest-vm: FAILED (exit %d)\n' "$rc" >&2; fi
   exit "$rc"
 }
@@ -167,8 +172,13 @@ if [ "${BLESS:-0}" = 1 ]; then
   vagrant rsync >/dev/null  # and played again below, as written now, to show they hold
 fi
 phase "Inside the VM: the lessons (make tour)"
-vagrant ssh -c 'cd ~/celery-lab && make tour' 2>&1 | tee "$state/tour.log"
-grep -q "Every lesson played as written." "$state/tour.log" || die "the lessons did not play as written inside the VM"
+if ! vagrant ssh -c 'cd ~/celery-lab && make tour' 2>&1 | tee "$state/tour.log" \
+   || ! grep -q "Every lesson played as written." "$state/tour.log"; then
+  # the tour's own report of its failure (stage table, each terminal's last lines, the failing block), printed
+  # again at the very end, where a long log's tail shows it
+  vagrant ssh -c 'cat ~/celery-lab/.run/tour-failure.txt' 2>/dev/null | tr -d '\r' >"$state/tour-failure.txt" || true
+  die "the lessons did not play as written inside the VM"
+fi
 grep -q "Stage lab-vm reached." "$state/tour.log" || die "the VM stage (lab-vm) was not reached inside the VM"
 no_leftovers "the lessons"
 

@@ -28,6 +28,7 @@ from courselab.world import World, WorldError
 from rich.table import Table
 
 console = ui.console
+FAILURE = paths.RUN / "tour-failure.txt"  # the last failure's report
 
 
 def summary(played: list[LessonPlay]) -> Table:
@@ -37,6 +38,16 @@ def summary(played: list[LessonPlay]) -> Table:
     for p in played:
         table.add_row(p.lesson, str(p.commands), str(p.outputs), f"{p.seconds:.0f}")
     return table
+
+
+def report(error: PlayError, world: World, player: Player) -> list[str]:
+    """What a failed tour shows: the stage table, each terminal's last lines, and the failure itself."""
+    lines = world.checker()
+    for name, tail in world.terminals.tails().items():
+        if name == "checker":  # the stage table above
+            continue
+        lines += [f"--- terminal {name}, its last lines:"] + player.display(tail)
+    return lines + ["", "FAILED: " + str(error)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     t0 = time.monotonic()
     played: list[LessonPlay] = []
+    FAILURE.unlink(missing_ok=True)
+    failure = None
     try:
         with World(path, log=console.print) as world:
             console.print(world.describe(), style="yellow")
@@ -65,16 +78,22 @@ def main(argv: list[str] | None = None) -> int:
                     console.rule(f"[bold]Lesson {lesson.name}")
                     played.append(player.play(lesson, alone=(i == 0)))
             except PlayError as e:
-                console.print(str(e), style="red", markup=False, highlight=False, soft_wrap=True)
-                console.rule("[bold]Where the course stands")
-                console.print("\n".join(world.checker()), markup=False, highlight=False, soft_wrap=True)
-                return 1
+                failure = report(e, world, player)
     except WorldError as e:
         console.print(str(e), style="red", markup=False, highlight=False, soft_wrap=True)
         return 1
     except KeyboardInterrupt:
         console.print("[yellow]Interrupted.[/]")
         return 130
+    if failure is not None:
+        # after the clean-up's lines, so that the end of a long log (CI's) shows it; and kept in a file
+        # (make test-vm fetches it from the VM and prints it last)
+        FAILURE.parent.mkdir(parents=True, exist_ok=True)
+        FAILURE.write_text("\n".join(failure) + "\n")
+        console.rule("[bold]Where the course stands, and what the terminals showed last")
+        console.print("\n".join(failure), markup=False, highlight=False, soft_wrap=True)
+        console.print(f"(kept in {FAILURE.relative_to(paths.REPO)})", style="red")
+        return 1
     console.print(summary(played))
     console.print(f"[green]Every lesson played as written.[/] Tour finished in {time.monotonic() - t0:.0f} s.")
     return 0

@@ -298,6 +298,17 @@ class Terminals:
         term.running = None
         return status
 
+    def tails(self, n: int = 12) -> dict[str, list[str]]:
+        """The last `n` non-empty lines of each terminal's screen, by name (what a failure report shows)."""
+        out = {}
+        for name, term in self.terms.items():
+            try:
+                lines = [line.rstrip() for line in term.screen() if line.strip()]
+            except Exception:  # noqa: BLE001 - the tmux server is gone: nothing to show
+                continue
+            out[name] = lines[-n:]
+        return out
+
     def running(self) -> dict[str, Running]:
         return {name: t.running for name, t in self.terms.items() if t.running is not None}
 
@@ -382,13 +393,16 @@ def _stop_descendants() -> list[str]:
             found.extend(kids)
             pending.extend(kids)
         found = [pid for pid in found if alive(pid)]  # an ended child waits only to be reaped
+        signalled = []
         for pid in found:
             try:
-                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+                comm = Path(f"/proc/{pid}/comm").read_text().strip()
                 os.kill(pid, sig)
-                stopped.append(f"stopped pid {pid} ({cmdline[:60]}) with {sig.name}")
+                signalled.append(f"{pid} {comm}")
             except (ProcessLookupError, FileNotFoundError):
                 pass
+        if signalled:  # one line: a failure report printed after it stays near the end of a long log
+            stopped.append(f"stopped with {sig.name}: " + ", ".join(signalled))
         deadline = time.monotonic() + 10
         while found and time.monotonic() < deadline:
             found = [p for p in found if alive(p)]
