@@ -68,6 +68,9 @@ FAILING = {
     "redis-tls-only": "plain-text-open",
     "celery-user-limited": "celery-user-unlimited",
     "routed-workers": "no-host-worker",
+    # tests/test_behaviour_15_failover.py
+    "sentinels-agree": "no-sentinel",
+    "failover-workers": "no-failover-worker",
 }
 
 

@@ -1,10 +1,11 @@
 # -*- coding: utf-8 -*-
 # Knock on lesson 15's Redis the way Celery connects to it (redis-py), and print what answers. Run it on
-# a host:   ./on.sh client python knock.py [--plain] [--user NAME] [--trust system] [--port N] [COMMAND...]
+# a host:   ./on.sh client python knock.py [--plain] [--user NAME] [--trust system] [--host A] [--port N] [COMMAND...]
 #   --plain         no TLS: plain text, as redis:// would
 #   --user NAME     log in as NAME (default celery) with NAME's password file; "--user none": no login;
 #                   a user without a password file gets a wrong password
 #   --trust system  check Redis's certificate against the system's CAs instead of the lesson's own
+#   --host A        another of the hosts' addresses (section 10: the replica, the Sentinels)
 import argparse
 from pathlib import Path
 
@@ -17,6 +18,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument('--plain', action='store_true')
 parser.add_argument('--user', default='celery')
 parser.add_argument('--trust', choices=['lesson', 'system'], default='lesson')
+parser.add_argument('--host', default=REDIS_HOST)
 parser.add_argument('--port', type=int, default=6379)
 parser.add_argument('command', nargs='*', default=['PING'])
 args = parser.parse_args()
@@ -32,7 +34,7 @@ if not args.plain:
     if args.trust == 'lesson':
         options.update(ssl_ca_certs=str(secrets / 'tls' / 'ca.crt'))
 
-client = redis.Redis(host=REDIS_HOST, port=args.port, socket_timeout=10, decode_responses=True, **options)
+client = redis.Redis(host=args.host, port=args.port, socket_timeout=10, decode_responses=True, **options)
 try:
     print(' '.join(args.command), '->', client.execute_command(*args.command))
 except redis.RedisError as refused:

@@ -5,7 +5,11 @@
 #   default  off, and with no password at all: nobody logs in without a user name
 #   celery   the rules of celery.acl (what Celery needs, nothing more), then on, with its password
 #   admin    everything (for you, with redis-cli: ACL LOG, INFO, MONITOR)
-# users.acl holds each password's SHA-256, not the password (Redis accepts either: "#<hash>").
+#   replica  what a replica needs of its primary (section 10)
+#   sentinel what Sentinel needs of the Redis servers it watches (section 10)
+# and sentinel-users.acl, the users of the Sentinels themselves: default off, sentinel (the Sentinels
+# among themselves), celery (asks where the primary is) and admin.
+# Each file holds each password's SHA-256, not the password (Redis accepts either: "#<hash>").
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 dir="${CELERY_LAB_SECRETS:-$HOME/.config/celery-lab}/lesson15"
@@ -26,7 +30,17 @@ rules="$(grep -v '^#' "$here/celery.acl" | tr '\n' ' ' | tr -s ' ')"
 user default off resetpass nocommands resetkeys resetchannels
 user celery ${rules% } on #$(sha "$(password celery)")
 user admin reset ~* &* +@all on #$(sha "$(password admin)")
+user replica reset +psync +replconf +ping on #$(sha "$(password replica)")
+user sentinel reset &__sentinel__:hello +ping +info +role +publish +subscribe +client|setname +client|kill +multi +exec +slaveof +config|rewrite +script|kill on #$(sha "$(password sentinel)")
+ACL
+cat > "$dir/sentinel-users.acl.new" <<ACL
+user default off resetpass nocommands resetkeys resetchannels
+user sentinel reset &__sentinel__:hello +ping +publish +client|setname +sentinel|is-master-down-by-addr on #$(sha "$(password sentinel)")
+user celery reset +hello +ping +sentinel|masters +sentinel|slaves +sentinel|replicas +sentinel|sentinels on #$(sha "$(password celery)")
+user admin reset ~* &* +@all on #$(sha "$(password admin)")
 ACL
 )
 mv "$dir/users.acl.new" "$dir/users.acl"
-echo "users.sh: $dir/users.acl (users: default off, celery, admin)"
+mv "$dir/sentinel-users.acl.new" "$dir/sentinel-users.acl"
+echo "users.sh: $dir/users.acl (users: default off, celery, admin, replica, sentinel)"
+echo "users.sh: $dir/sentinel-users.acl (users: default off, sentinel, celery, admin)"

@@ -77,24 +77,53 @@ class Hosts:
         self.script("hosts.sh", "down")
 
 
-class TLSRedis(Process):
+class OnHost(Process):
+    """A long-running command of the lesson on one of the hosts, started in the secrets folder as the lesson starts
+    Redis and Sentinel there (on.sh execs it: the PID is the command's own); started once its output shows `ready`."""
+
+    def __init__(self, hosts: Hosts, host: str, name: str, argv: list[str], ready: str, log: str):
+        folder = secrets(hosts.home)
+        super().__init__(name, hosts.on(host, *argv), folder, folder / log, hosts.env())
+        self.ready = ready
+
+    def start(self, timeout: float = 20) -> None:
+        super().start()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.ready in self.output():
+                return
+            if not self.alive():
+                raise RuntimeError(f"{self.name} exited at start:\n{self.output()[-2000:]}")
+            time.sleep(0.05)
+        raise RuntimeError(f"{self.name} not ready in {timeout} s:\n{self.output()[-2000:]}")
+
+
+class TLSRedis(OnHost):
     """Lesson 15's Redis (the TLS build, the lesson's redis.conf) on the redis host, started in the secrets folder
     as the lesson starts it; `port` other than 6379: a second one beside it, with its own pid file."""
 
     def __init__(self, hosts: Hosts, port: int = 6379, *extra: str):
-        folder = secrets(hosts.home)
         if port != 6379:
             extra = ("--tls-port", str(port), "--pidfile", f"redis-{port}.pid", *extra)
-        argv = hosts.on("redis", str(tls_redis_prefix() / "bin" / "redis-server"), str(LESSON / "redis.conf"), *extra)
-        super().__init__("redis-server (lesson 15)", argv, folder, folder / f"redis-{port}.log", hosts.env())
+        argv = [str(tls_redis_prefix() / "bin" / "redis-server"), str(LESSON / "redis.conf"), *extra]
+        super().__init__(hosts, "redis", "redis-server (lesson 15)", argv, "Ready to accept connections",
+                         f"redis-{port}.log")
 
-    def start(self, timeout: float = 15) -> None:
-        super().start()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if "Ready to accept connections" in self.output():
-                return
-            if not self.alive():
-                raise RuntimeError(f"redis-server exited at start:\n{self.output()[-2000:]}")
-            time.sleep(0.05)
-        raise RuntimeError(f"redis-server not ready in {timeout} s:\n{self.output()[-2000:]}")
+
+SENTINEL_HOSTS = ("redis", "w1", "w2")
+
+
+def replicated_redis(hosts: Hosts) -> list[OnHost]:
+    """Section 10, in the order it starts them: ha.sh's files, the primary on the redis host, its replica on w1
+    (started once in sync), and a Sentinel on each of SENTINEL_HOSTS (started once it watches the primary)."""
+    hosts.script("ha.sh")
+    bin_ = tls_redis_prefix() / "bin"
+    return [
+        OnHost(hosts, "redis", "the primary (lesson 15)", [str(bin_ / "redis-server"), "ha-primary.conf"],
+               "Ready to accept connections", "ha-primary.log"),
+        OnHost(hosts, "w1", "the replica (lesson 15)", [str(bin_ / "redis-server"), "ha-replica.conf"],
+               "MASTER <-> REPLICA sync: Finished with success", "ha-replica.log"),
+        *(OnHost(hosts, host, f"the Sentinel on {host} (lesson 15)", [str(bin_ / "redis-sentinel"),
+                                                                     f"sentinel-{host}.conf"],
+                 "+monitor master lab", f"sentinel-{host}.log") for host in SENTINEL_HOSTS),
+    ]

@@ -123,12 +123,26 @@ class Lab:
         print(f"$ ./on.sh redis redis-server redis.conf   # pid {server.pid}, TLS on 10.150.15.10:6379")
         return server
 
-    def host_worker(self, host: str, lesson: str, app: str, *extra: str) -> Worker:
-        """A real `celery -A <app> worker` on one of lesson 15's hosts (on.sh); waits for 'ready.'."""
+    def replicated_redis(self) -> list:
+        """Lesson 15, section 10: ha.sh, the primary (redis host), its replica (w1), a Sentinel on redis, w1 and w2."""
+        from .hosts import replicated_redis
+
+        started = [self.services.add(process) for process in replicated_redis(self.hosts())]
+        print("$ ./ha.sh")
+        for process in started:
+            print(f"$ ./on.sh {process.argv[1]} {' '.join(Path(a).name for a in process.argv[2:])}   "
+                  f"# {process.name}, pid {process.pid}")
+        return started
+
+    def host_worker(self, host: str, lesson: str, app: str, *extra: str, supervised: bool = False) -> Worker:
+        """A real `celery -A <app> worker` on one of lesson 15's hosts (on.sh), under the lesson's supervise.sh if
+        `supervised`; waits for 'ready.'."""
         hosts = self.hosts()
+        under = ("./supervise.sh",) if supervised else ()
         worker = self.services.add(Worker(paths.lesson_dir(lesson), app, extra=extra, env=hosts.env(),
-                                          on=hosts.on(host)))
-        print(f"$ ./on.sh {host} celery -A {app} worker --loglevel=info {' '.join(extra)}   # pid {worker.pid}, ready")
+                                          on=hosts.on(host, *under)))
+        print(f"$ ./on.sh {host} {' '.join(under + ('celery',))} -A {app} worker --loglevel=info {' '.join(extra)}"
+              f"   # pid {worker.pid}, ready")
         return worker
 
     def on(self, host: str, *argv: str, cwd: Path | None = None) -> str:

@@ -49,6 +49,7 @@ MASKS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"\[Makefile:\d+: "), "[Makefile:<line>: "),  # make's error names the recipe's line
     (re.compile(r"\bJob: \d+"), "Job: <n>"),  # billiard's number of a pool job (a WorkerLostError)
     (re.compile(r"\(_ssl\.c:\d+\)"), "(_ssl.c:<line>)"),  # where in its C code Python's ssl raised: per build
+    (re.compile(r"\b[0-9a-f]{40}\b"), "<run id>"),  # a Redis server's or Sentinel's run id: new at each start
     # Redis logs a failed TLS handshake with " (conn: fd=N)" when it failed at once, inside connAccept, and
     # without when it failed a moment later, in clientAcceptHandler (src/networking.c): whichever came first
     (re.compile(r"(Error accepting a client connection: .*) \(conn: [^)]*\)$"), r"\1"),

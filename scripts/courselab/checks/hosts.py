@@ -82,9 +82,9 @@ def celery_user_limited(stage: Stage) -> str:
 
 
 @check
-def workers_on_hosts(stage: Stage, module: str, names: list[str]) -> str:
+def workers_on_hosts(stage: Stage, module: str, names: list[str], cause: str = "no-host-worker") -> str:
     """Workers of these names answer remote control from the client host, through `module`'s app (its own causes
-    only: the generic worker hints say how to start a worker on this machine, not on a host)."""
+    only: the generic worker hints say how to start a worker on this machine, not on a host); `cause` when not."""
     lesson_hosts(stage)
     code = f"from {module} import app; print(sorted(app.control.inspect(timeout=3).ping() or {{}}))"
     out = _on_client(stage, sys.executable, "-c", code)
@@ -94,5 +94,42 @@ def workers_on_hosts(stage: Stage, module: str, names: list[str]) -> str:
     answered = ast.literal_eval(lines[-1])
     missing = [name for name in names if name not in answered]
     if missing:
-        raise Failed("no-host-worker", f"no answer from {', '.join(missing)}; workers that answered: {answered}")
+        raise Failed(cause, f"no answer from {', '.join(missing)}; workers that answered: {answered}")
     return f"{', '.join(names)} answered over TLS, from the client host"
+
+
+# Asked on the client host, with failover.py's own settings for the Sentinels (TLS, the user celery): which
+# primary each Sentinel names for `master` (SENTINEL MASTERS: the one command of theirs the user celery may use).
+_ASK_SENTINELS = """
+from failover import on_sentinel
+from redis.sentinel import Sentinel
+sentinel = Sentinel([(f"10.150.15.{{n}}", 26379) for n in (10, 11, 12)],
+                    sentinel_kwargs={{**on_sentinel["sentinel_kwargs"], "socket_timeout": 3}})
+seen = {{}}
+for one in sentinel.sentinels:
+    host = one.connection_pool.connection_kwargs["host"]
+    try:
+        state = one.sentinel_masters().get({master!r})
+        seen[host] = f"{{state['ip']}}:{{state['port']}}" if state else "does not watch it"
+    except Exception as exc:
+        seen[host] = type(exc).__name__
+print(seen)
+"""
+
+
+@check
+def sentinels_agree(stage: Stage, master: str, sentinels: int) -> str:
+    """`sentinels` Sentinels answer over TLS, as celery, and name one and the same primary for `master`."""
+    lesson_hosts(stage)
+    out = _on_client(stage, sys.executable, "-c", _ASK_SENTINELS.format(master=master))
+    lines = out.splitlines()
+    if not lines or not lines[-1].startswith("{"):
+        raise Failed("celery-refused", f"the client host could not ask the Sentinels: {out[-300:]}")
+    seen = ast.literal_eval(lines[-1])
+    named = {host: answer for host, answer in seen.items() if ":" in answer}
+    if len(named) < sentinels:
+        said = ", ".join(f"{host}: {answer}" for host, answer in sorted(seen.items()))
+        raise Failed("no-sentinel", f"{len(named)} of {sentinels} Sentinels name a primary for {master} ({said})")
+    if len(set(named.values())) > 1:
+        raise Failed("no-sentinel", f"the Sentinels disagree on the primary of {master}: {named}")
+    return f"{sentinels} Sentinels agree: the primary of {master} is {next(iter(named.values()))}"

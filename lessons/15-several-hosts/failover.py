@@ -1,0 +1,41 @@
+# -*- coding: utf-8 -*-
+# Lesson 15's app for section 10: the queue and the results in the replicated Redis that three Sentinels
+# watch. Celery asks the Sentinels where the primary "lab" is (sentinel://, one URL per Sentinel, joined by
+# ";"), and asks again when it loses it. TLS and the user celery everywhere, as in tlsapp.py.
+import ssl
+from pathlib import Path
+
+import redis
+from celery import Celery
+from lan import REDIS_HOST, on_a_lesson_host
+
+on_a_lesson_host()
+secrets = Path.home() / ".config" / "celery-lab" / "lesson15"
+password = (secrets / "celery.password").read_text().strip()
+tls = {"ssl_cert_reqs": ssl.CERT_REQUIRED, "ssl_ca_certs": str(secrets / "tls" / "ca.crt")}
+sentinels = ";".join(f"sentinel://celery:{password}@10.150.15.{n}:26379/0" for n in (10, 11, 12))
+# broker_use_ssl and the URL's user and password are for the primary; sentinel_kwargs for the Sentinels.
+on_sentinel = {"master_name": "lab", "sentinel_kwargs": {"username": "celery", "password": password, "ssl": True, **tls},
+               "global_keyprefix": "celery:"}
+
+app = Celery("failover", broker=sentinels, backend=sentinels)
+app.conf.update(
+    broker_use_ssl=tls,
+    redis_backend_use_ssl=tls,
+    broker_transport_options=on_sentinel,
+    result_backend_transport_options=on_sentinel,
+    # lesson 13's settings that lose nothing when a worker dies
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    # A send retries for up to about 10 s (Celery's default gives up after about 0.6 s): longer than a
+    # failover takes here, so the client waits for the new primary instead of failing.
+    task_publish_retry_policy={"max_retries": 20, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5},
+)
+# The ledger of runs stays on section 5's Redis (port 6379), which this section does not break.
+ledger = redis.Redis(host=REDIS_HOST, port=6379, username="celery", password=password, ssl=True, **tls)
+
+
+@app.task(bind=True)
+def work(self, i):
+    ledger.rpush("celery:lab:ran", self.request.id)  # one entry per run: twice if it ran twice
+    return i

@@ -1,0 +1,36 @@
+# -*- coding: utf-8 -*-
+# What became of the tasks load.py sent, once nothing is left to run: counted as the admin, from the ledger
+# (port 6379) and from the replicated Redis's current primary, found through the Sentinels:
+#   python tally.py
+import time
+from collections import Counter
+from pathlib import Path
+
+import redis
+from lan import REDIS_HOST, on_a_lesson_host
+from redis.sentinel import Sentinel
+
+on_a_lesson_host()
+secrets = Path.home() / ".config" / "celery-lab" / "lesson15"
+admin = {"username": "admin", "password": (secrets / "admin.password").read_text().strip(), "ssl": True,
+         "ssl_cert_reqs": "required", "ssl_ca_certs": str(secrets / "tls" / "ca.crt"), "decode_responses": True}
+ledger = redis.Redis(host=REDIS_HOST, port=6379, **admin)
+sentinel = Sentinel([(f"10.150.15.{n}", 26379) for n in (10, 11, 12)], sentinel_kwargs=admin, **admin)
+primary = sentinel.master_for("lab")
+
+
+# Wait until the queue is empty and the ledger has stopped growing: nothing is left to run.
+before = -1
+for _ in range(60):
+    now = ledger.llen("celery:lab:ran")
+    if primary.llen("celery:celery") == 0 and now == before:
+        break
+    before = now
+    time.sleep(1)
+sent = ledger.smembers("celery:lab:sent")
+runs = Counter(ledger.lrange("celery:lab:ran", 0, -1))
+host, port = sentinel.discover_master("lab")
+print(f"{'sent':>4} {'completed':>9} {'lost':>4} {'run twice':>9} {'queued':>6} {'unacked':>7}  primary")
+print(f"{len(sent):>4} {sum(1 for t in sent if runs[t]):>9} {sum(1 for t in sent if not runs[t]):>4} "
+      f"{sum(1 for t in sent if runs[t] > 1):>9} {primary.llen('celery:celery'):>6} "
+      f"{primary.hlen('celery:unacked'):>7}  {host}:{port}")
