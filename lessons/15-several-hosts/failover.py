@@ -13,10 +13,11 @@ on_a_lesson_host()
 secrets = Path.home() / ".config" / "celery-lab" / "lesson15"
 password = (secrets / "celery.password").read_text().strip()
 tls = {"ssl_cert_reqs": ssl.CERT_REQUIRED, "ssl_ca_certs": str(secrets / "tls" / "ca.crt")}
-sentinels = ";".join(f"sentinel://celery:{password}@10.150.15.{n}:26379/0" for n in (10, 11, 12))
+SENTINELS = [(f"10.150.15.{n}", 26379) for n in (10, 11, 12)]  # on the hosts redis, w1 and w2
+sentinels = ";".join(f"sentinel://celery:{password}@{host}:{port}/0" for host, port in SENTINELS)
 # broker_use_ssl and the URL's user and password are for the primary; sentinel_kwargs for the Sentinels.
-on_sentinel = {"master_name": "lab", "sentinel_kwargs": {"username": "celery", "password": password, "ssl": True, **tls},
-               "global_keyprefix": "celery:"}
+on_sentinel = {"master_name": "lab", "global_keyprefix": "celery:",
+               "sentinel_kwargs": {"username": "celery", "password": password, "ssl": True, **tls}}
 
 app = Celery("failover", broker=sentinels, backend=sentinels)
 app.conf.update(

@@ -7,15 +7,15 @@ from collections import Counter
 from pathlib import Path
 
 import redis
-from lan import REDIS_HOST, on_a_lesson_host
+from failover import SENTINELS  # importing failover.py runs lan.py's guard first: on a lesson host only
+from lan import REDIS_HOST
 from redis.sentinel import Sentinel
 
-on_a_lesson_host()
 secrets = Path.home() / ".config" / "celery-lab" / "lesson15"
 admin = {"username": "admin", "password": (secrets / "admin.password").read_text().strip(), "ssl": True,
          "ssl_cert_reqs": "required", "ssl_ca_certs": str(secrets / "tls" / "ca.crt"), "decode_responses": True}
 ledger = redis.Redis(host=REDIS_HOST, port=6379, **admin)
-sentinel = Sentinel([(f"10.150.15.{n}", 26379) for n in (10, 11, 12)], sentinel_kwargs=admin, **admin)
+sentinel = Sentinel(SENTINELS, sentinel_kwargs=admin, **admin)
 primary = sentinel.master_for("lab")
 
 

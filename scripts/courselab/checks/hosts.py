@@ -101,10 +101,9 @@ def workers_on_hosts(stage: Stage, module: str, names: list[str], cause: str = "
 # Asked on the client host, with failover.py's own settings for the Sentinels (TLS, the user celery): which
 # primary each Sentinel names for `master` (SENTINEL MASTERS: the one command of theirs the user celery may use).
 _ASK_SENTINELS = """
-from failover import on_sentinel
+from failover import SENTINELS, on_sentinel
 from redis.sentinel import Sentinel
-sentinel = Sentinel([(f"10.150.15.{{n}}", 26379) for n in (10, 11, 12)],
-                    sentinel_kwargs={{**on_sentinel["sentinel_kwargs"], "socket_timeout": 3}})
+sentinel = Sentinel(SENTINELS, sentinel_kwargs={{**on_sentinel["sentinel_kwargs"], "socket_timeout": 3}})
 seen = {{}}
 for one in sentinel.sentinels:
     host = one.connection_pool.connection_kwargs["host"]
