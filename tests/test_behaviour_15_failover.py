@@ -162,3 +162,11 @@ def test_supervise_stops_with_its_command_on_sigterm():
             proc.wait()
     # sleep's status (killed by SIGTERM; bash reports it: "Terminated"), and no second start
     assert proc.returncode == 143 and err == "Terminated\n"
+
+
+def test_ha_sh_without_the_users_says_what_to_run_first(tmp_path):
+    done = subprocess.run(["bash", str(LESSON / "ha.sh")], env={**os.environ, "CELERY_LAB_SECRETS": str(tmp_path)},
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 1
+    assert done.stderr == "ha.sh: no password for the user replica: run ./users.sh first (lesson 15, section 4)\n"
+    assert not list(tmp_path.rglob("*.conf"))  # nothing written half

@@ -9,7 +9,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 dir="${CELERY_LAB_SECRETS:-$HOME/.config/celery-lab}/lesson15"
 for user in replica sentinel; do
-  [ -s "$dir/$user.password" ] || { echo "ha.sh: no password for the user $user: run ./users.sh first (lesson 15, section 10)" >&2; exit 1; }
+  [ -s "$dir/$user.password" ] || { echo "ha.sh: no password for the user $user: run ./users.sh first (lesson 15, section 4)" >&2; exit 1; }
 done
 umask 077
 for role in primary replica; do
