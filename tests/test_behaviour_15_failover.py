@@ -105,10 +105,13 @@ def test_the_primary_killed_under_load_loses_nothing(course, cluster, hosts, as_
     header, row = done.stdout.strip().splitlines()
     assert header.split() == ["sent", "completed", "lost", "run", "twice", "queued", "unacked", "primary"]
     sent, completed, lost, twice, queued, unacked, primary_now = row.split()
-    # Asynchronous replication could, rarely, lose a message the primary took in its last instant (the lesson
-    # says so); in practice the stream reaches the replica at once, and this lab loses nothing.
-    assert (sent, completed, lost, twice, queued) == ("300", "300", "0", "0", "0"), done.stdout
-    assert int(unacked) <= 4  # acknowledgements sent to the dead primary: those come back, later, to run twice
+    # Every task accounted for: nothing left in the queue or in unacked (what a worker held when it exited, and
+    # acknowledgements sent to the dead primary, came back: tally.py waits for that), at most the two workers'
+    # prefetch (2 x 8) run twice. Not always nothing lost: the primary can die between acknowledging a write and
+    # sending it to the replica (asynchronous replication), or between kombu's BRPOP of a message and its note
+    # in unacked. Measured here: one task lost in one of seven runs, none in the others (the lesson says so).
+    assert (sent, queued, unacked) == ("300", "0", "0"), done.stdout
+    assert int(completed) + int(lost) == 300 and int(lost) <= 3 and int(twice) <= 16, done.stdout
     assert primary_now == "10.150.15.11:6380"
     assert run_check(course, "sentinels-agree").detail == "3 Sentinels agree: the primary of lab is 10.150.15.11:6380"
     # the workers found the new primary, by themselves or started again by supervise.sh

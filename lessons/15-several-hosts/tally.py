@@ -19,11 +19,12 @@ sentinel = Sentinel(SENTINELS, sentinel_kwargs=admin, **admin)
 primary = sentinel.master_for("lab")
 
 
-# Wait until the queue is empty and the ledger has stopped growing: nothing is left to run.
+# Wait until nothing is left to run: the queue empty, no message taken and not acknowledged, and the ledger no
+# longer growing.
 before = -1
-for _ in range(60):
+for _ in range(90):
     now = ledger.llen("celery:lab:ran")
-    if primary.llen("celery:celery") == 0 and now == before:
+    if primary.llen("celery:celery") == 0 and primary.hlen("celery:unacked") == 0 and now == before:
         break
     before = now
     time.sleep(1)
