@@ -37,6 +37,16 @@ def _knock(stage: Stage, *args: str) -> str:
     return out.rsplit(" -> ", 1)[1]
 
 
+def _ask(stage: Stage, code: str, opening: str, failed: str):
+    """Python `code` run on the client host, which prints a literal (a list or dict, starting with `opening`) last:
+    that value; when it does not, the client could not log in (celery-refused), and `failed` says what it tried."""
+    out = _on_client(stage, sys.executable, "-c", code)
+    lines = out.splitlines()
+    if not lines or not lines[-1].startswith(opening):
+        raise Failed("celery-refused", f"{failed}: {out[-300:]}")
+    return ast.literal_eval(lines[-1])
+
+
 @check
 def lesson_hosts(stage: Stage) -> str:
     names = subprocess.run(["bash", str(paths.lesson_dir(stage.lesson) / "hosts.sh"), "names"], capture_output=True,
@@ -87,11 +97,7 @@ def workers_on_hosts(stage: Stage, module: str, names: list[str], cause: str = "
     only: the generic worker hints say how to start a worker on this machine, not on a host); `cause` when not."""
     lesson_hosts(stage)
     code = f"from {module} import app; print(sorted(app.control.inspect(timeout=3).ping() or {{}}))"
-    out = _on_client(stage, sys.executable, "-c", code)
-    lines = out.splitlines()
-    if not lines or not lines[-1].startswith("["):
-        raise Failed("celery-refused", f"the client host could not ask: {out[-300:]}")
-    answered = ast.literal_eval(lines[-1])
+    answered = _ask(stage, code, "[", "the client host could not ask")
     missing = [name for name in names if name not in answered]
     if missing:
         raise Failed(cause, f"no answer from {', '.join(missing)}; workers that answered: {answered}")
@@ -120,11 +126,7 @@ print(seen)
 def sentinels_agree(stage: Stage, master: str, sentinels: int) -> str:
     """`sentinels` Sentinels answer over TLS, as celery, and name one and the same primary for `master`."""
     lesson_hosts(stage)
-    out = _on_client(stage, sys.executable, "-c", _ASK_SENTINELS.format(master=master))
-    lines = out.splitlines()
-    if not lines or not lines[-1].startswith("{"):
-        raise Failed("celery-refused", f"the client host could not ask the Sentinels: {out[-300:]}")
-    seen = ast.literal_eval(lines[-1])
+    seen = _ask(stage, _ASK_SENTINELS.format(master=master), "{", "the client host could not ask the Sentinels")
     named = {host: answer for host, answer in seen.items() if ":" in answer}
     if len(named) < sentinels:
         said = ", ".join(f"{host}: {answer}" for host, answer in sorted(seen.items()))
