@@ -109,6 +109,15 @@ phase "Lint: shellcheck, vagrant validate"
 shellcheck -x scripts/*.sh scripts/vm/*.sh lessons/*/*.sh
 info "shellcheck: clean"
 vagrant validate
+# The cluster profile (lesson 15's hosts as VMs) is validated and its machines listed, not booted: four
+# more emulated VMs do not fit CI's hour (docs/maintaining.md). A profile it does not know is refused.
+CELERY_LAB_VMS=cluster vagrant validate
+machines="$(CELERY_LAB_VMS=cluster vagrant status --machine-readable | awk -F, '$3 == "state" { printf "%s ", $2 }')"
+[ "$machines" = "redis w1 w2 client " ] || die "the cluster profile's machines are '$machines', not lesson 15's hosts"
+info "cluster profile: $machines"
+if refused="$(CELERY_LAB_VMS=three vagrant validate 2>&1)"; then die "CELERY_LAB_VMS=three was not refused"; fi
+grep -q "CELERY_LAB_VMS=three is not a profile" <<<"$refused" || die "CELERY_LAB_VMS=three refused without saying why: $refused"
+info "CELERY_LAB_VMS=three: refused, saying why"
 
 phase "libvirt daemons"
 # No systemd on this host: start the daemons ourselves (and stop the ones we started, at the end).

@@ -149,6 +149,31 @@ def test_the_lessons_code_will_not_dial_redis_from_anywhere_but_a_lesson_host():
                                    "./on.sh client python knock.py (lesson 15, section 1)")
 
 
+def on_sh_in_a_machine_named(name: str, *command: str) -> subprocess.CompletedProcess:
+    """on.sh run in a UTS namespace whose host name is NAME (as a cluster VM's is, section 11), for hosts of a
+    prefix no namespace has, with a variable of this terminal's that must not come along."""
+    env = {**os.environ, "CELERY_LAB_HOSTS": f"none{os.getpid()}", "LEFT_BEHIND": "1"}
+    return subprocess.run(["unshare", "--uts", "sh", "-c", f'hostname {name} && exec ./on.sh "$@"', "sh", *command],
+                          cwd=LESSON, env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_on_sh_on_the_machine_that_is_the_host_runs_the_command_there_with_a_clean_environment():
+    done = on_sh_in_a_machine_named("w1", "w1", "sh", "-c", "hostname && env")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "w1"
+    names = {line.split("=", 1)[0] for line in lines[1:]}
+    assert {"HOME", "PATH", "LANG", "CELERY_LAB_HOSTS"} <= names and "LEFT_BEHIND" not in names, names
+
+
+def test_on_sh_for_a_host_that_is_neither_a_namespace_nor_this_machine_says_where_to_go():
+    done = on_sh_in_a_machine_named("w2", "w1", "true")
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        f"on.sh: no host none{os.getpid()}-w1: make the hosts first with ./hosts.sh up (lesson 15, section 1); "
+        "with the cluster's VMs, type it on the VM w1 (vagrant ssh w1; section 11)")
+
+
 # --- stage off-loopback: its checks pass with the lesson's set-up, and fail with their hints ----------------
 
 

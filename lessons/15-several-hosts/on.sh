@@ -4,15 +4,19 @@
 # Entering a network namespace takes root (sudo, unless you are root already); the command itself
 # then runs with your own user, home and PATH again (setpriv) — and nothing else of this terminal's
 # environment (a CELERY_BROKER_URL exported in lesson 13, say), as on a host of its own.
+# On a machine that *is* the host — the Vagrantfile's cluster profile names its VMs redis, w1, w2 and
+# client (section 11) — and has no namespace of that name, the command runs right there, the same way.
 set -euo pipefail
 [ $# -ge 2 ] || { echo "usage: ./on.sh HOST COMMAND [ARGS...]   (HOST: redis, w1, w2 or client)" >&2; exit 2; }
-ns="${CELERY_LAB_HOSTS:-cl}-$1"; shift
+host="$1" ns="${CELERY_LAB_HOSTS:-cl}-$1"; shift
+clean_env=(env -i HOME="$HOME" PATH="$PATH" LANG="${LANG:-C.UTF-8}" ${TERM:+TERM="$TERM"}
+  ${PYTHONUNBUFFERED:+PYTHONUNBUFFERED="$PYTHONUNBUFFERED"} ${CELERY_LAB_HOSTS:+CELERY_LAB_HOSTS="$CELERY_LAB_HOSTS"})
 if [ ! -e "/run/netns/$ns" ]; then
-  echo "on.sh: no host $ns: make the hosts first with ./hosts.sh up (lesson 15, section 1)" >&2
+  if [ "$(hostname)" = "$host" ]; then exec "${clean_env[@]}" "$@"; fi
+  echo "on.sh: no host $ns: make the hosts first with ./hosts.sh up (lesson 15, section 1);" \
+    "with the cluster's VMs, type it on the VM $host (vagrant ssh $host; section 11)" >&2
   exit 1
 fi
 sudo=(); [ "$(id -u)" = 0 ] || sudo=(sudo)
 exec "${sudo[@]}" ip netns exec "$ns" \
-  setpriv --reuid "$(id -u)" --regid "$(id -g)" --init-groups \
-  env -i HOME="$HOME" PATH="$PATH" LANG="${LANG:-C.UTF-8}" ${TERM:+TERM="$TERM"} \
-  ${PYTHONUNBUFFERED:+PYTHONUNBUFFERED="$PYTHONUNBUFFERED"} ${CELERY_LAB_HOSTS:+CELERY_LAB_HOSTS="$CELERY_LAB_HOSTS"} "$@"
+  setpriv --reuid "$(id -u)" --regid "$(id -g)" --init-groups "${clean_env[@]}" "$@"
