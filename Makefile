@@ -47,7 +47,7 @@ redis-tls: ## Redis again, with TLS (OpenSSL's headers from apt), for lesson 15:
 tour: deps venv redis ## set-up, then play every lesson from 02 on as written, in real terminals
 	@$(BIN)/python scripts/tour.py
 
-check: $(BIN)/.installed ## the stage table (make check STAGE=worker-up for one stage's details)
+check: $(BIN)/.installed ## the stage table (STAGE=worker-up: one stage's details; LANG=zh_CN.UTF-8: in Chinese)
 	@$(BIN)/python scripts/check.py $(STAGE)
 
 play: deps venv redis ## play lessons as written and compare their outputs: make play LESSON=03 (or "03 05")

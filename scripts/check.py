@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from courselab import checks, stages, ui
+from courselab import checks, i18n, stages, ui
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     if failed:
         ui.console.print(ui.failure_panel(stage, failed[0]))
         return 1
-    ui.console.print(f"[green]Stage {stage.id} reached.[/]")
+    ui.console.print(f"[green]{i18n.say('reached', id=stage.id)}[/]")
     return 0
 
 

@@ -19,6 +19,12 @@ from courselab.services import RedisServer, Services, Worker, free_port
 
 REPO = paths.REPO
 
+# The tests read the course's English words (the lessons' outputs, the checker's hints) whatever this machine's
+# locale: the checker speaks Chinese under a Chinese one (docs/editions.md); tests/test_editions.py asks for it.
+for _name in ("LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(_name, None)
+os.environ["LANG"] = "C.UTF-8"
+
 
 @pytest.fixture(scope="session")
 def course() -> stages.Course:

@@ -75,8 +75,7 @@ def test_without_workers_the_stage_says_so(course, cluster, as_learner):
 @needs_root
 def test_the_primary_killed_under_load_loses_nothing(course, cluster, hosts, as_learner):
     services = cluster["services"]
-    for host in ("w1", "w2"):
-        services.add(ha_worker(hosts, host))
+    workers = [services.add(ha_worker(hosts, host)) for host in ("w1", "w2")]
     assert_passes(run_check(course, "failover-workers"))
     assert run_check(course, "sentinels-agree").detail == "3 Sentinels agree: the primary of lab is 10.150.15.10:6380"
 
@@ -115,10 +114,11 @@ def test_the_primary_killed_under_load_loses_nothing(course, cluster, hosts, as_
     assert primary_now == "10.150.15.11:6380"
     assert run_check(course, "sentinels-agree").detail == "3 Sentinels agree: the primary of lab is 10.150.15.11:6380"
     # the workers found the new primary, by themselves or started again by supervise.sh
-    deadline = time.monotonic() + 60
+    # (CI once saw ha@w2 still silent after 60 s, with four test files on two cores: the logs say why, if again)
+    deadline = time.monotonic() + 120
     while not (result := run_check(course, "failover-workers")).ok and time.monotonic() < deadline:
         time.sleep(2)
-    assert_passes(result)
+    assert result.ok, result.detail + "".join(f"\n--- {w.name}:\n{w.output()[-3000:]}" for w in workers)
     # Sentinel rewrote the promoted replica's file in the secrets folder (SLAVEOF NO ONE, CONFIG REWRITE: no
     # replicaof any more), never the lesson's own
     rewritten = (hosts.home / ".config/celery-lab/lesson15/ha-replica.conf").read_text()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from . import paths
+from . import i18n, paths
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,11 @@ class Stage:
     lesson: str
     checks: tuple[Check, ...]
     only: str | None = None  # "vm": the stage applies only inside the course's VM; "host": only outside it
+    title_zh: str = ""
+
+    def title_in(self, lang: str | None = None) -> str:
+        """The title in the checker's language (i18n.language() unless given)."""
+        return self.title_zh if (lang or i18n.language()) == i18n.ZH and self.title_zh else self.title
 
 
 @dataclass(frozen=True)
@@ -34,20 +39,38 @@ class Cause:
     section: str
     lesson: str | None = None
     patterns: tuple[str, ...] = field(default=())
+    hint_zh: str = ""
 
-    def where(self, stage_lesson: str | None = None) -> str:
-        """The lesson section that fixes this cause, as a path and a heading."""
+    def where(self, stage_lesson: str | None = None, lang: str | None = None) -> str:
+        """The lesson section that fixes this cause, as a path and a heading: in Chinese, the Chinese edition's
+        heading of the same section, where the lesson has a Chinese edition."""
         lesson = self.lesson or stage_lesson or "?"
-        return f"lessons/{lesson}/README.md, section '{self.section}'"
+        if (lang or i18n.language()) == i18n.ZH:
+            zh_title = _zh_section(lesson, self.section)
+            if zh_title:
+                return i18n.say("section", i18n.ZH, lesson=lesson, section=zh_title)
+        return i18n.say("section", i18n.EN, lesson=lesson, section=self.section)
 
-    def hint_for(self, lesson: str, app: str = "server") -> str:
-        """The hint with the course's actual port, prefix and version filled in."""
-        return self.hint.format(port=paths.redis_port(), prefix=paths.show(paths.redis_prefix()),
-                                version=paths.default_redis_version(), lesson=lesson, app=app)
+    def hint_for(self, lesson: str, app: str = "server", lang: str | None = None) -> str:
+        """The hint, in the checker's language, with the course's actual port, prefix and version filled in."""
+        hint = self.hint_zh if (lang or i18n.language()) == i18n.ZH and self.hint_zh else self.hint
+        return hint.format(port=paths.redis_port(), prefix=paths.show(paths.redis_prefix()),
+                           version=paths.default_redis_version(), lesson=lesson, app=app)
 
     def explain(self, lesson: str, app: str = "server") -> str:
         """Hint and the lesson section that fixes it, for error messages."""
         return f"{self.hint_for(lesson, app)}\n  -> {self.where(lesson)}"
+
+
+def _zh_section(lesson: str, section: str) -> str | None:
+    """The Chinese heading of an English section of a lesson, found by position (None: no Chinese edition)."""
+    from . import editions  # editions reads lesson texts: only needed here
+
+    en = paths.LESSONS / lesson / "README.md"
+    zh = en.with_name(editions.ZH_NAME)
+    if not (en.is_file() and zh.is_file()):
+        return None
+    return editions.section_title(en.read_text(), zh.read_text(), section)
 
 
 @dataclass(frozen=True)
@@ -81,6 +104,7 @@ def parse(data: dict) -> Course:
                 for c in s["checks"]
             ),
             only=s.get("only"),
+            title_zh=s.get("title_zh", ""),
         )
         for s in data["stages"]
     )
@@ -91,6 +115,7 @@ def parse(data: dict) -> Course:
             section=c["section"],
             lesson=c.get("lesson"),
             patterns=tuple(c.get("patterns", ())),
+            hint_zh=c.get("hint_zh", ""),
         )
         for cid, c in data["causes"].items()
     }

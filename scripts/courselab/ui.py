@@ -8,6 +8,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from .checks import SKIPPED, Result
+from .i18n import say
 from .stages import Course, Stage
 
 console = Console(highlight=False)
@@ -15,48 +16,48 @@ console = Console(highlight=False)
 
 def stage_status(results: list[Result] | None | str, stage: Stage) -> str:
     if results == SKIPPED:
-        return "[dim]no VM[/]" if stage.only == "vm" else "[dim]host only[/]"
+        return f"[dim]{say('no VM')}[/]" if stage.only == "vm" else f"[dim]{say('host only')}[/]"
     if results is None:
-        return "[dim]not reached[/]"
+        return f"[dim]{say('not reached')}[/]"
     return "[green]✓[/]" if all(r.ok for r in results) else "[red]✗[/]"
 
 
 def stage_table(course: Course, outcome: dict[str, list[Result] | None | str]) -> Table:
     ran = {k: r for k, r in outcome.items() if r != SKIPPED}
     done = sum(1 for r in ran.values() if r is not None and all(x.ok for x in r))
-    table = Table(title=f"celery-lab stages: {done}/{len(ran)} reached", title_justify="left")
+    table = Table(title=say("stages", done=done, total=len(ran)), title_justify="left")
     table.add_column("#", justify="right")
-    table.add_column("stage")
-    table.add_column("lesson")
+    table.add_column(say("stage"))
+    table.add_column(say("lesson"))
     table.add_column("", justify="center")
-    table.add_column("what the checker saw", overflow="fold")
+    table.add_column(say("seen"), overflow="fold")
     for n, stage in enumerate(course.stages, 1):
         results = outcome.get(stage.id)
         # what checks report is text, not markup: a task id in brackets, `name [rate_limit=10/m]`, a list
         seen = escape(results[-1].detail) if isinstance(results, list) and results else ""
         if results == SKIPPED:
-            seen = ("applies inside the course's VM (lesson 01)" if stage.only == "vm" else
-                    "applies on the no-VM path (its hosts are network namespaces of this machine)")
-        table.add_row(str(n), f"{stage.title} [dim]({stage.id})[/]", stage.lesson, stage_status(results, stage), seen)
+            seen = say("vm only") if stage.only == "vm" else say("host path only")
+        title = f"{stage.title_in()} [dim]({stage.id})[/]"
+        table.add_row(str(n), title, stage.lesson, stage_status(results, stage), seen)
     return table
 
 
 def failure_panel(stage: Stage, result: Result) -> Panel:
     body = f"[bold]{result.check.id}[/]: {escape(result.detail)}"
     if result.hint:
-        body += f"\n\n[yellow]hint:[/] {escape(result.hint)}\n[yellow]see:[/]  {escape(result.where)}"
-    return Panel(body, title=f"next: {stage.title} ({stage.id})", border_style="red", expand=False)
+        body += f"\n\n[yellow]{say('hint')}[/]{escape(result.hint)}\n[yellow]{say('see')}[/]{escape(result.where)}"
+    return Panel(body, title=f"{say('next')}{stage.title_in()} ({stage.id})", border_style="red", expand=False)
 
 
 def stage_details(stage: Stage, results: list[Result]) -> Table:
-    table = Table(title=f"{stage.title} ({stage.id}) — lessons/{stage.lesson}", title_justify="left")
-    table.add_column("check")
+    table = Table(title=f"{stage.title_in()} ({stage.id}) — lessons/{stage.lesson}", title_justify="left")
+    table.add_column(say("check"))
     table.add_column("", justify="center")
-    table.add_column("detail", overflow="fold")
+    table.add_column(say("detail"), overflow="fold")
     for check in stage.checks:
         result = next((r for r in results if r.check is check), None)
         if result is None:
-            table.add_row(check.id, "[dim]–[/]", "[dim]not run: an earlier check failed[/]")
+            table.add_row(check.id, "[dim]–[/]", f"[dim]{say('not run')}[/]")
         else:
             table.add_row(check.id, "[green]✓[/]" if result.ok else "[red]✗[/]", escape(result.detail))
     return table
@@ -71,7 +72,7 @@ def show_outcome(course: Course, outcome: dict[str, list[Result] | None | str]) 
         if failed:
             console.print(failure_panel(stage, failed[0]))
             return False
-    console.print("[green]Every stage reached.[/]")
+    console.print(f"[green]{say('all reached')}[/]")
     return True
 
 
