@@ -4,6 +4,8 @@
     python scripts/editions.py lessons/03-run-redis README.md ...   only these pages
     python scripts/editions.py --carry lessons/03-run-redis          copy the English page's fenced blocks
                                                                      into its Chinese edition
+    python scripts/editions.py notebooks/03-run-redis.ipynb          a notebook and notebooks/zh-CN/'s
+                                                                     (--carry: the English code cells)
 Exit status 0 when every Chinese page asked about is in step with its English page, 1 otherwise.
 A page without a Chinese edition yet is listed, not counted as a failure. (docs/editions.md)
 """
@@ -21,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("pages", nargs="*", help="README.md or lessons/NN-slug (default: every page)")
     parser.add_argument("--carry", action="store_true", help="copy the English blocks into the Chinese page")
     args = parser.parse_args(argv)
-    known = dict(editions.pages())
+    known = dict(editions.pages()) | dict(editions.notebooks())
     names = args.pages or list(known)
     unknown = [n for n in names if n.rstrip("/") not in known]
     if unknown:
@@ -31,15 +33,16 @@ def main(argv: list[str] | None = None) -> int:
     bad = 0
     for name in (n.rstrip("/") for n in names):
         en = known[name]
-        zh = en.with_name(editions.ZH_NAME)
+        notebook = en.suffix == ".ipynb"
+        zh = editions.zh_notebook(en) if notebook else en.with_name(editions.ZH_NAME)
         if not zh.is_file():
             ui.console.print(f"{name}: no Chinese edition yet", style="dim", markup=False)
             continue
         if args.carry:
-            changed = editions.follow(en)
-            ui.console.print(f"{name}: {'blocks carried over' if changed else 'blocks already the same'}",
-                             markup=False)
-        problems = editions.differences(en.read_text(), zh.read_text(), name)
+            changed = editions.carry_cells(en) if notebook else editions.follow(en)
+            ui.console.print(f"{name}: {'code carried over' if changed else 'code already the same'}", markup=False)
+        compare = editions.notebook_differences if notebook else editions.differences
+        problems = compare(en.read_text(), zh.read_text(), name)
         for problem in problems:
             ui.console.print(problem, style="red", markup=False)
         if not problems:

@@ -211,3 +211,48 @@ runpy.run_path({str(paths.REPO / 'scripts/editions.py')!r}, run_name="__main__")
                           env={**os.environ, "COLUMNS": "400"})
     assert done.returncode == 1, done.stdout + done.stderr
     assert "lessons/03-run-redis, section '## " in done.stdout and "is not the same in both" in done.stdout
+
+
+# --- notebooks: notebooks/zh-CN/, the same code cells, the markdown in Chinese --------------------------------
+
+NOTEBOOKS = editions.notebooks()
+
+
+@pytest.mark.parametrize(("name", "en"), NOTEBOOKS, ids=[n for n, _ in NOTEBOOKS])
+def test_a_chinese_notebook_is_in_step_with_the_english_one(name, en):
+    zh = editions.zh_notebook(en)
+    assert zh.is_file(), f"{name}: no Chinese notebook {zh.relative_to(paths.REPO)}"
+    assert editions.notebook_differences(en.read_text(), zh.read_text(), name) == []
+
+
+def test_a_notebook_with_changed_code_or_untranslated_markdown_is_named():
+    en = paths.NOTEBOOKS / "05-single-module-app.ipynb"
+    zh = editions.zh_notebook(en).read_text()
+    changed = zh.replace("lab.stop()", "lab.stop(); pass", 1)
+    [problem] = editions.notebook_differences(en.read_text(), changed, "notebooks/05-single-module-app.ipynb")
+    assert problem.startswith("notebooks/05-single-module-app.ipynb: code cell ") and "lab.stop()" in problem
+    untranslated = editions.notebook_differences(en.read_text(), en.read_text(), "x")
+    assert untranslated and all("is not translated" in p or "the links differ" in p for p in untranslated)
+
+
+def test_a_chinese_notebook_runs_from_its_own_folder():
+    """Its code is the English notebook's, executed by make test there (nbmake); here once from notebooks/zh-CN/,
+    the folder a learner opens it in, to show that code finds the course from there too."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = editions.zh_notebook(paths.NOTEBOOKS / "05-single-module-app.ipynb")
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert "Traceback" not in printed and printed.strip(), printed
+
+
+def test_every_hint_points_to_its_section_in_the_chinese_edition_too(course):
+    """The checker's "see:" in Chinese names the Chinese page and heading of the section the English names."""
+    worker_lessons = [s.lesson for s in course.stages if any("app" in c.params for c in s.checks)]
+    for cause in course.causes.values():
+        for lesson in [cause.lesson] if cause.lesson else worker_lessons:
+            en, zh = cause.where(lesson, lang=i18n.EN), cause.where(lesson, lang=i18n.ZH)
+            assert zh.startswith(f"lessons/{lesson}/README.zh-CN.md，小节「"), \
+                f"[causes.{cause.id}] in {lesson}: {en} has no Chinese counterpart ({zh})"

@@ -19,6 +19,7 @@ from .lessontext import FENCE
 
 ZH = "zh-CN"
 ZH_NAME = f"README.{ZH}.md"
+NOTEBOOKS_ZH = ZH  # the Chinese notebooks' folder, under notebooks/
 SWITCH_TO_ZH = f"[简体中文]({ZH_NAME})"  # under the title of an English page that has a Chinese edition
 SWITCH_TO_EN = "[English](README.md)"  # ... and under the title of its Chinese edition
 SWITCH_LINE_EN = f"English · {SWITCH_TO_ZH}"
@@ -62,7 +63,9 @@ def read(text: str) -> Page:
     blocks = [(section_at(line(start)), line(start), whole) for start, _, whole in fences]
     prose = "".join(text[a:b] for a, b in _gaps(fences, len(text)))
     # a Chinese page links to the Chinese edition of another page where the English one links to the English
-    links = Counter(t.replace(ZH_NAME, "README.md") for t in LINK.findall(prose) if t not in (ZH_NAME, "README.md"))
+    # ... and to the Chinese notebook (notebooks/zh-CN/) where the English page links to the English one
+    links = Counter(t.replace(ZH_NAME, "README.md").replace(f"notebooks/{NOTEBOOKS_ZH}/", "notebooks/")
+                    for t in LINK.findall(prose) if t not in (ZH_NAME, "README.md"))
     return Page(headings, blocks, links)
 
 
@@ -166,6 +169,80 @@ def follow(readme: Path) -> bool:
         return False
     old = zh.read_text()
     new = carry_blocks(readme.read_text(), old)
+    if new != old:
+        zh.write_text(new)
+    return new != old
+
+
+# --- notebooks: notebooks/zh-CN/NN-slug.ipynb beside notebooks/NN-slug.ipynb ---------------------------------
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def notebooks() -> list[tuple[str, Path]]:
+    return [(f"notebooks/{p.name}", p) for p in sorted(paths.NOTEBOOKS.glob("*.ipynb"))]
+
+
+def zh_notebook(en: Path) -> Path:
+    return en.parent / NOTEBOOKS_ZH / en.name
+
+
+def _cells(path_or_text) -> list[dict]:
+    import json
+
+    text = path_or_text.read_text() if isinstance(path_or_text, Path) else path_or_text
+    cells = json.loads(text)["cells"]
+    return [{**c, "source": "".join(c["source"]) if isinstance(c["source"], list) else c["source"]} for c in cells]
+
+
+def _notebook_links(cells: list[dict], zh: bool) -> Counter:
+    out = Counter()
+    for cell in cells:
+        if cell["cell_type"] != "markdown":
+            continue
+        for target in LINK.findall(cell["source"]):
+            if zh:  # one folder deeper, and the Chinese edition of a page where there is one
+                target = target.removeprefix("../").replace(ZH_NAME, "README.md") if target.startswith("../") \
+                    else target
+            out[target] += 1
+    return out
+
+
+def notebook_differences(en_text: str, zh_text: str, name: str) -> list[str]:
+    """What keeps a Chinese notebook from being the English one's edition: the same cells in the same order, the
+    code cells the same (source and tags), the markdown cells in Chinese, the same links."""
+    en, zh = _cells(en_text), _cells(zh_text)
+    if [c["cell_type"] for c in en] != [c["cell_type"] for c in zh]:
+        return [f"{name}: the cells differ: README's notebook has {[c['cell_type'][0] for c in en]}, the Chinese "
+                f"{[c['cell_type'][0] for c in zh]} (c: code, m: markdown)"]
+    problems = []
+    for k, (a, b) in enumerate(zip(en, zh, strict=True), start=1):
+        if a["cell_type"] == "code" and (a["source"] != b["source"] or a.get("metadata") != b.get("metadata")):
+            problems.append(f"{name}: code cell {k} ({a['source'].splitlines()[0][:60]!r}) is not the same in both: "
+                            f"the code is shared (python scripts/editions.py --carry carries it over)")
+        if a["cell_type"] == "markdown" and not CJK.search(b["source"]):
+            problems.append(f"{name}: markdown cell {k} ({a['source'].splitlines()[0][:60]!r}) is not translated")
+    if _notebook_links(en, False) != _notebook_links(zh, True):
+        problems.append(f"{name}: the links differ: {sorted(_notebook_links(en, False).elements())} in English, "
+                        f"{sorted(_notebook_links(zh, True).elements())} in Chinese (one folder deeper)")
+    return problems
+
+
+def carry_cells(en: Path) -> bool:
+    """Give the Chinese notebook the English one's code cells (by position); True when it changed."""
+    import json
+
+    zh = zh_notebook(en)
+    if not zh.is_file():
+        return False
+    en_nb, old = json.loads(en.read_text()), zh.read_text()
+    zh_nb = json.loads(old)
+    if [c["cell_type"] for c in en_nb["cells"]] != [c["cell_type"] for c in zh_nb["cells"]]:
+        raise ValueError(f"{zh}: its cells are not the English notebook's: carry them by hand")
+    for a, b in zip(en_nb["cells"], zh_nb["cells"], strict=True):
+        if a["cell_type"] == "code":
+            b["source"], b["metadata"] = a["source"], a["metadata"]
+    new = json.dumps(zh_nb, indent=1, ensure_ascii=False) + "\n"
     if new != old:
         zh.write_text(new)
     return new != old
