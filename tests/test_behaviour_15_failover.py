@@ -60,7 +60,7 @@ def cluster(hosts):
 
 def ha_worker(hosts: Hosts, host: str) -> Worker:
     """A worker of failover.py on `host`, under the lesson's supervise.sh, as section 10 starts it."""
-    return Worker(LESSON, "failover", extra=("-c", "2", "-n", f"ha@{host}"), env=hosts.env(),
+    return Worker(LESSON, "failover", extra=("--pool", "threads", "-c", "2", "-n", f"ha@{host}"), env=hosts.env(),
                   on=hosts.on(host, "./supervise.sh"))
 
 

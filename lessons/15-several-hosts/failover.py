@@ -2,27 +2,20 @@
 # Lesson 15's app for section 10: the queue and the results in the replicated Redis that three Sentinels
 # watch. Celery asks the Sentinels where the primary "lab" is (sentinel://, one URL per Sentinel, joined by
 # ";"), and asks again when it loses it. TLS and the user celery everywhere, as in tlsapp.py.
-import ssl
-from pathlib import Path
-
 import redis
 from celery import Celery
-from lan import REDIS_HOST, on_a_lesson_host
+from lan import HOSTS, REDIS_HOST, TLS, login, on_a_lesson_host, password
 
 on_a_lesson_host()
-secrets = Path.home() / ".config" / "celery-lab" / "lesson15"
-password = (secrets / "celery.password").read_text().strip()
-tls = {"ssl_cert_reqs": ssl.CERT_REQUIRED, "ssl_ca_certs": str(secrets / "tls" / "ca.crt")}
-SENTINELS = [(f"10.150.15.{n}", 26379) for n in (10, 11, 12)]  # on the hosts redis, w1 and w2
-sentinels = ";".join(f"sentinel://celery:{password}@{host}:{port}/0" for host, port in SENTINELS)
+SENTINELS = [(HOSTS[host], 26379) for host in ("redis", "w1", "w2")]
+sentinels = ";".join(f"sentinel://celery:{password('celery')}@{host}:{port}/0" for host, port in SENTINELS)
 # broker_use_ssl and the URL's user and password are for the primary; sentinel_kwargs for the Sentinels.
-on_sentinel = {"master_name": "lab", "global_keyprefix": "celery:",
-               "sentinel_kwargs": {"username": "celery", "password": password, "ssl": True, **tls}}
+on_sentinel = {"master_name": "lab", "global_keyprefix": "celery:", "sentinel_kwargs": login("celery")}
 
 app = Celery("failover", broker=sentinels, backend=sentinels)
 app.conf.update(
-    broker_use_ssl=tls,
-    redis_backend_use_ssl=tls,
+    broker_use_ssl=TLS,
+    redis_backend_use_ssl=TLS,
     # A worker that exits in the failover leaves the messages it held in unacked (acknowledged late): they come
     # back once older than the visibility timeout (lesson 13's 10 s, not an hour), at kombu's next sweep (every
     # 2 s here, not about every 100 s).
@@ -37,7 +30,7 @@ app.conf.update(
     task_publish_retry_policy={"max_retries": 20, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5},
 )
 # The ledger of runs stays on section 5's Redis (port 6379), which this section does not break.
-ledger = redis.Redis(host=REDIS_HOST, port=6379, username="celery", password=password, ssl=True, **tls)
+ledger = redis.Redis(host=REDIS_HOST, port=6379, **login("celery"))
 
 
 @app.task(bind=True)

@@ -7,12 +7,10 @@
 #   --trust system  check Redis's certificate against the system's CAs instead of the lesson's own
 #   --host A        another of the hosts' addresses (section 10: the replica, the Sentinels)
 import argparse
-from pathlib import Path
 
 import redis
-from lan import REDIS_HOST, on_a_lesson_host
+from lan import REDIS_HOST, SECRETS, on_a_lesson_host
 
-secrets = Path.home() / '.config' / 'celery-lab' / 'lesson15'
 
 parser = argparse.ArgumentParser()
 parser.add_argument('--plain', action='store_true')
@@ -26,13 +24,13 @@ on_a_lesson_host()
 
 options = {}
 if args.user != 'none':
-    password_file = secrets / f'{args.user}.password'
+    password_file = SECRETS / f'{args.user}.password'
     password = password_file.read_text().strip() if password_file.exists() else 'not-the-password'
     options.update(username=args.user, password=password)
 if not args.plain:
     options.update(ssl=True, ssl_cert_reqs='required')
     if args.trust == 'lesson':
-        options.update(ssl_ca_certs=str(secrets / 'tls' / 'ca.crt'))
+        options.update(ssl_ca_certs=str(SECRETS / 'tls' / 'ca.crt'))
 
 client = redis.Redis(host=args.host, port=args.port, socket_timeout=10, decode_responses=True, **options)
 try:

@@ -1,10 +1,27 @@
 # -*- coding: utf-8 -*-
-# Lesson 15's private network: the redis host's address, and a guard for code that connects to it.
+# Lesson 15's private network: the hosts' addresses, a guard for code that connects to them, and what that
+# code logs in with: the passwords users.sh wrote and Redis's certificate checked against certs.sh's CA.
 import socket
+import ssl
 import sys
+from pathlib import Path
 
-REDIS_HOST = '10.150.15.10'
-NETWORK = '10.150.15.'  # 10.150.15.0/24: the hosts of hosts.sh
+HOSTS = {'redis': '10.150.15.10', 'w1': '10.150.15.11', 'w2': '10.150.15.12', 'client': '10.150.15.20'}  # hosts.sh's
+REDIS_HOST = HOSTS['redis']
+NETWORK = '10.150.15.'  # 10.150.15.0/24
+SECRETS = Path.home() / '.config' / 'celery-lab' / 'lesson15'  # what certs.sh and users.sh made
+# TLS as redis-py, kombu and Celery take it: the server's certificate required, signed by the lesson's CA
+TLS = {'ssl_cert_reqs': ssl.CERT_REQUIRED, 'ssl_ca_certs': str(SECRETS / 'tls' / 'ca.crt')}
+
+
+def password(user):
+    """USER's password, from the file users.sh wrote: never in the code."""
+    return (SECRETS / f'{user}.password').read_text().strip()
+
+
+def login(user):
+    """redis-py's keywords for a connection as USER, over TLS."""
+    return {'username': user, 'password': password(user), 'ssl': True, **TLS}
 
 
 def on_a_lesson_host():

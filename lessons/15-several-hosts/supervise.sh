@@ -2,7 +2,7 @@
 # Run a command, and run it again whenever it fails: a stand-in for what a real host does with systemd's
 # Restart=on-failure, supervisord or Kubernetes (a worker holding messages exits when its broker goes away:
 # lesson 13, section 9):
-#   ./supervise.sh celery -A failover worker --loglevel=info -n ha@w1
+#   ./supervise.sh celery -A failover worker --loglevel=info --pool threads -c 2 -n ha@w1
 # It ends when the command ends well (status 0), or after Ctrl-C or SIGTERM, once the command has ended.
 set -uo pipefail
 stop=0

@@ -4,16 +4,13 @@
 #   python tally.py
 import time
 from collections import Counter
-from pathlib import Path
 
 import redis
 from failover import SENTINELS  # importing failover.py runs lan.py's guard first: on a lesson host only
-from lan import REDIS_HOST
+from lan import REDIS_HOST, login
 from redis.sentinel import Sentinel
 
-secrets = Path.home() / ".config" / "celery-lab" / "lesson15"
-admin = {"username": "admin", "password": (secrets / "admin.password").read_text().strip(), "ssl": True,
-         "ssl_cert_reqs": "required", "ssl_ca_certs": str(secrets / "tls" / "ca.crt"), "decode_responses": True}
+admin = {**login("admin"), "decode_responses": True}
 ledger = redis.Redis(host=REDIS_HOST, port=6379, **admin)
 sentinel = Sentinel(SENTINELS, sentinel_kwargs=admin, **admin)
 primary = sentinel.master_for("lab")
