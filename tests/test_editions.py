@@ -52,15 +52,18 @@ def test_a_chinese_pages_links_resolve(name, en):
 LESSON = paths.LESSONS / "03-run-redis"
 
 
+def lesson_03() -> str:
+    """Lesson 03's English page, with the line naming its Chinese edition."""
+    en = (LESSON / "README.md").read_text()
+    assert editions.SWITCH_LINE_EN in en.split("\n")[:3]
+    return en
+
+
 @pytest.fixture
 def pair() -> tuple[str, str]:
     """Lesson 03's English page and a stand-in for its Chinese one: the same page, its prose untouched (what is
     checked is the skeleton, which a translation keeps)."""
-    en = (LESSON / "README.md").read_text()
-    if editions.SWITCH_LINE_EN not in en:  # before the lesson had its Chinese edition
-        lines = en.split("\n")
-        lines[1:1] = ["", editions.SWITCH_LINE_EN]
-        en = "\n".join(lines)
+    en = lesson_03()
     return en, en.replace(editions.SWITCH_LINE_EN, editions.SWITCH_LINE_ZH)
 
 
@@ -187,11 +190,7 @@ def test_editions_script_fails_on_a_page_out_of_step(tmp_path, monkeypatch):
     """scripts/editions.py exits 1 and names the section when a Chinese page parts from its English page."""
     page = tmp_path / "lessons" / "03-run-redis"
     page.mkdir(parents=True)
-    en = (LESSON / "README.md").read_text()
-    if editions.SWITCH_LINE_EN not in en:
-        lines = en.split("\n")
-        lines[1:1] = ["", editions.SWITCH_LINE_EN]
-        en = "\n".join(lines)
+    en = lesson_03()
     (page / "README.md").write_text(en)
     (page / editions.ZH_NAME).write_text(en.replace(editions.SWITCH_LINE_EN, editions.SWITCH_LINE_ZH)
                                          .replace("redis-cli ping", "redis-cli PING", 1))
