@@ -14,7 +14,7 @@ from courselab import editions, i18n, paths
 from courselab.services import free_port
 
 PAGES = editions.pages()
-CJK = re.compile(r"[\u4e00-\u9fff]")
+CJK = editions.CJK
 
 
 def zh_of(en_path):
@@ -24,10 +24,7 @@ def zh_of(en_path):
 @pytest.mark.parametrize(("name", "en"), PAGES, ids=[n for n, _ in PAGES])
 def test_a_chinese_page_is_in_step_with_its_english_page(name, en):
     zh = zh_of(en)
-    if not zh.is_file():
-        # no Chinese edition yet: then the English page must not offer one
-        assert editions.SWITCH_TO_ZH not in en.read_text(), f"{name}: links to a Chinese edition it does not have"
-        return
+    assert zh.is_file(), f"{name}: no Chinese edition ({editions.ZH_NAME}) beside its README.md"
     assert editions.differences(en.read_text(), zh.read_text(), name) == []
     assert CJK.search(zh.read_text()), f"{name}: {editions.ZH_NAME} has no Chinese in it"
 
@@ -35,8 +32,6 @@ def test_a_chinese_page_is_in_step_with_its_english_page(name, en):
 @pytest.mark.parametrize(("name", "en"), PAGES, ids=[n for n, _ in PAGES])
 def test_a_chinese_pages_links_resolve(name, en):
     zh = zh_of(en)
-    if not zh.is_file():
-        pytest.skip(f"{name}: no Chinese edition yet")
     for target in re.findall(r"\]\((?!https?:|#)([^)#\s]+)", zh.read_text()):
         assert (zh.parent / target).resolve().exists(), f"{name}/{editions.ZH_NAME} links to missing {target}"
     # an anchor of the page itself: a heading's slug (GitHub's: lower case, punctuation dropped, spaces to
@@ -171,12 +166,10 @@ def test_make_check_lang_zh_cn_gives_the_hint_in_chinese(course, monkeypatch):
     out = " ".join(done.stdout.split())
     assert f"下一步：{stage.title_zh} (redis-running)" in out, done.stdout
     assert " ".join(("提示：" + cause.hint_for("03-run-redis", lang=i18n.ZH)).split()) in out, done.stdout
-    zh_section = editions.section_title((LESSON / "README.md").read_text(), (zh_of(LESSON / "README.md")).read_text(),
-                                        cause.section) if zh_of(LESSON / "README.md").is_file() else None
-    if zh_section:  # the lesson has its Chinese edition: "see" names its page and the Chinese heading
-        assert f"参见：lessons/03-run-redis/README.zh-CN.md，小节「{zh_section}」" in out, done.stdout
-    else:
-        assert f"参见：lessons/03-run-redis/README.md, section '{cause.section}'" in out, done.stdout
+    # "see" names the Chinese page and the Chinese heading of the same section
+    zh_section = editions.section_title((LESSON / "README.md").read_text(), zh_of(LESSON / "README.md").read_text(),
+                                        cause.section)
+    assert zh_section and f"参见：lessons/03-run-redis/README.zh-CN.md，小节「{zh_section}」" in out, done.stdout
 
 
 def test_the_checker_follows_the_locale_and_lc_all_wins(course):

@@ -9,6 +9,7 @@ page (after `make bless` rewrote the English outputs, say).
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ HEADING = re.compile(r"^(#{1,6}) (.+)$", re.M)
 NUMBER = re.compile(r"^(\d+(?:\.\d+)*)[.·\s]")  # "3. Save" / "15 · Outgrowing": the number a heading carries
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 CODE_SPAN = re.compile(r"`([^`\n]+)`")
+CJK = re.compile(r"[\u4e00-\u9fff]")  # Chinese text
 
 
 @dataclass(frozen=True)
@@ -62,11 +64,14 @@ def read(text: str) -> Page:
 
     blocks = [(section_at(line(start)), line(start), whole) for start, _, whole in fences]
     prose = "".join(text[a:b] for a, b in _gaps(fences, len(text)))
-    # a Chinese page links to the Chinese edition of another page where the English one links to the English
-    # ... and to the Chinese notebook (notebooks/zh-CN/) where the English page links to the English one
-    links = Counter(t.replace(ZH_NAME, "README.md").replace(f"notebooks/{NOTEBOOKS_ZH}/", "notebooks/")
-                    for t in LINK.findall(prose) if t not in (ZH_NAME, "README.md"))
+    links = Counter(english_target(t) for t in LINK.findall(prose) if t not in (ZH_NAME, "README.md"))
     return Page(headings, blocks, links)
+
+
+def english_target(target: str) -> str:
+    """Where the English edition's link goes, for a link of either edition: a Chinese page links to the Chinese
+    edition of another page, and to the Chinese notebook, where the English page links to the English ones."""
+    return target.replace(ZH_NAME, "README.md").replace(f"notebooks/{NOTEBOOKS_ZH}/", "notebooks/")
 
 
 def _gaps(fences, length):
@@ -93,9 +98,7 @@ def differences(en_text: str, zh_text: str, name: str) -> list[str]:
         problems.append(f"{name}: {ZH_NAME} has no '{SWITCH_LINE_ZH}' line under its title")
 
     for i, (a, b) in enumerate(zip(en.headings, zh.headings, strict=False), start=1):
-        same_number = (m := NUMBER.match(a[1])) is None or NUMBER.match(b[1]) is not None and \
-            NUMBER.match(b[1])[1] == m[1]
-        if a[0] != b[0] or not same_number:
+        if a[0] != b[0] or (number(a[1]) is not None and number(b[1]) != number(a[1])):
             problems.append(f"{name}: heading {i} is '{en.section(i)}' (line {a[2]}) in README.md but "
                             f"'{zh.section(i)}' (line {b[2]}) in {ZH_NAME}: the sections part here")
             return problems  # everything after is shifted: one message says where
@@ -120,6 +123,12 @@ def differences(en_text: str, zh_text: str, name: str) -> list[str]:
         only_zh = sorted((zh.links - en.links).elements())
         problems.append(f"{name}: the links differ: only in README.md {only_en}, only in {ZH_NAME} {only_zh}")
     return problems
+
+
+def number(title: str) -> str | None:
+    """The number a heading carries ("3" for "3. Save", "15" for "15 · Outgrowing"), or None."""
+    m = NUMBER.match(title)
+    return m[1] if m else None
 
 
 def carry_blocks(en_text: str, zh_text: str) -> str:
@@ -156,11 +165,6 @@ def pages() -> list[tuple[str, Path]]:
     return out
 
 
-def code_spans(text: str) -> Counter:
-    """The `code` in a hint: commands, settings and paths, the same in both languages."""
-    return Counter(CODE_SPAN.findall(text))
-
-
 def follow(readme: Path) -> bool:
     """After README.md's blocks were rewritten (make bless), give its Chinese edition the same blocks.
     True when the Chinese page changed."""
@@ -176,9 +180,6 @@ def follow(readme: Path) -> bool:
 
 # --- notebooks: notebooks/zh-CN/NN-slug.ipynb beside notebooks/NN-slug.ipynb ---------------------------------
 
-CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
 def notebooks() -> list[tuple[str, Path]]:
     return [(f"notebooks/{p.name}", p) for p in sorted(paths.NOTEBOOKS.glob("*.ipynb"))]
 
@@ -187,10 +188,7 @@ def zh_notebook(en: Path) -> Path:
     return en.parent / NOTEBOOKS_ZH / en.name
 
 
-def _cells(path_or_text) -> list[dict]:
-    import json
-
-    text = path_or_text.read_text() if isinstance(path_or_text, Path) else path_or_text
+def _cells(text: str) -> list[dict]:
     cells = json.loads(text)["cells"]
     return [{**c, "source": "".join(c["source"]) if isinstance(c["source"], list) else c["source"]} for c in cells]
 
@@ -201,10 +199,7 @@ def _notebook_links(cells: list[dict], zh: bool) -> Counter:
         if cell["cell_type"] != "markdown":
             continue
         for target in LINK.findall(cell["source"]):
-            if zh:  # one folder deeper, and the Chinese edition of a page where there is one
-                target = target.removeprefix("../").replace(ZH_NAME, "README.md") if target.startswith("../") \
-                    else target
-            out[target] += 1
+            out[english_target(target.removeprefix("../")) if zh else target] += 1  # zh: one folder deeper
     return out
 
 
@@ -222,16 +217,15 @@ def notebook_differences(en_text: str, zh_text: str, name: str) -> list[str]:
                             f"the code is shared (python scripts/editions.py --carry carries it over)")
         if a["cell_type"] == "markdown" and not CJK.search(b["source"]):
             problems.append(f"{name}: markdown cell {k} ({a['source'].splitlines()[0][:60]!r}) is not translated")
-    if _notebook_links(en, False) != _notebook_links(zh, True):
-        problems.append(f"{name}: the links differ: {sorted(_notebook_links(en, False).elements())} in English, "
-                        f"{sorted(_notebook_links(zh, True).elements())} in Chinese (one folder deeper)")
+    en_links, zh_links = _notebook_links(en, False), _notebook_links(zh, True)
+    if en_links != zh_links:
+        problems.append(f"{name}: the links differ: {sorted(en_links.elements())} in English, "
+                        f"{sorted(zh_links.elements())} in Chinese (one folder deeper)")
     return problems
 
 
 def carry_cells(en: Path) -> bool:
     """Give the Chinese notebook the English one's code cells (by position); True when it changed."""
-    import json
-
     zh = zh_notebook(en)
     if not zh.is_file():
         return False

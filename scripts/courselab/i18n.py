@@ -19,6 +19,11 @@ def language(environ: Mapping[str, str] | None = None) -> str:
     return EN
 
 
+def chinese(lang: str | None = None) -> bool:
+    """Whether to speak Chinese: `lang` when given, else the locale's language."""
+    return (lang or language()) == ZH
+
+
 # The checker's own words; what a check saw (its detail) stays as the program printed it.
 WORDS = {
     "stages": ("celery-lab stages: {done}/{total} reached", "celery-lab 阶段：已达成 {done}/{total}"),
@@ -46,4 +51,4 @@ WORDS = {
 
 def say(key: str, lang: str | None = None, **fields: object) -> str:
     en, zh = WORDS[key]
-    return (zh if (lang or language()) == ZH else en).format(**fields)
+    return (zh if chinese(lang) else en).format(**fields)

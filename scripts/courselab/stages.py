@@ -29,7 +29,7 @@ class Stage:
 
     def title_in(self, lang: str | None = None) -> str:
         """The title in the checker's language (i18n.language() unless given)."""
-        return self.title_zh if (lang or i18n.language()) == i18n.ZH and self.title_zh else self.title
+        return self.title_zh if i18n.chinese(lang) and self.title_zh else self.title
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class Cause:
         """The lesson section that fixes this cause, as a path and a heading: in Chinese, the Chinese edition's
         heading of the same section, where the lesson has a Chinese edition."""
         lesson = self.lesson or stage_lesson or "?"
-        if (lang or i18n.language()) == i18n.ZH:
+        if i18n.chinese(lang):
             zh_title = _zh_section(lesson, self.section)
             if zh_title:
                 return i18n.say("section", i18n.ZH, lesson=lesson, section=zh_title)
@@ -53,7 +53,7 @@ class Cause:
 
     def hint_for(self, lesson: str, app: str = "server", lang: str | None = None) -> str:
         """The hint, in the checker's language, with the course's actual port, prefix and version filled in."""
-        hint = self.hint_zh if (lang or i18n.language()) == i18n.ZH and self.hint_zh else self.hint
+        hint = self.hint_zh if i18n.chinese(lang) and self.hint_zh else self.hint
         return hint.format(port=paths.redis_port(), prefix=paths.show(paths.redis_prefix()),
                            version=paths.default_redis_version(), lesson=lesson, app=app)
 
