@@ -1,8 +1,10 @@
 """What lesson 13 says of a worker's faults, counted on real workers stopped and killed with real signals.
 
 Each experiment submits tasks whose body counts its own starts and completions in Redis (the lesson's
-`work`), injects one fault — a pool process or the worker's main process killed with SIGKILL, a warm, cold or
-soft shutdown — and asserts the counts (lost, run twice, started twice), never a time. The worker is the
+`work`) and holds at the lesson's gate until the test opens it, as the lesson does — so the fault always finds
+its victim running, whatever the machine's speed —, injects one fault — a pool process or the worker's main
+process killed with SIGKILL, a warm, cold or soft shutdown — and asserts the counts (lost, run twice, started
+twice), never a time. The worker is the
 lesson's, with its defaults (reliable.py), acknowledging late (safe.py) or with a soft shutdown (patient.py).
 The broker's faults are in tests/test_behaviour_13_broker.py.
 """
@@ -47,11 +49,17 @@ def run_script(name: str, *args, broker: str | None = None) -> str:
     return proc.stdout
 
 
-def submit(r, n: int, seconds: float, broker: str | None = None) -> list[str]:
-    """submit.py: forget the counts, send n tasks, wait until two have started (and the worker lists them)."""
-    assert run_script("submit.py", n, seconds, broker=broker) == \
-        f"{n} tasks submitted, {seconds:g} s each; two have started\n"
+def submit(r, n: int, broker: str | None = None) -> list[str]:
+    """submit.py: shut the gate, forget the counts, send n tasks, wait until two hold at the gate (and the worker
+    lists them, and holds the others it may take)."""
+    assert run_script("submit.py", n, broker=broker) == f"{n} tasks submitted; two hold at the gate\n"
+    assert r.get("gate") is None
     return list(r.smembers("submitted"))
+
+
+def open_gate(r) -> None:
+    """The lesson's `redis-cli set gate open`: the tasks held at the gate finish, and the next ones pass."""
+    assert r.set("gate", "open")
 
 
 def settled(r, ids: list[str], lost_at_most: int, broker=None) -> dict[str, int]:
@@ -78,8 +86,9 @@ def kill_pool_process(r) -> int:
 def test_a_killed_pool_process_loses_its_task_by_default(lab):
     app, services, r = lab
     worker = start(services, "reliable")
-    ids = submit(r, 10, 0.5)
+    ids = submit(r, 10)
     pid = kill_pool_process(r)
+    open_gate(r)
     counts = settled(r, ids, lost_at_most=1)
     assert counts == {"lost": 1, "run twice": 0, "started twice": 0}
     (lost,) = set(ids) - r.hgetall("completed").keys()
@@ -92,8 +101,9 @@ def test_a_killed_pool_process_loses_its_task_by_default(lab):
 def test_acks_late_and_reject_on_worker_lost_run_it_again(lab):
     app, services, r = lab
     start(services, "safe")
-    ids = submit(r, 10, 0.5)
+    ids = submit(r, 10)
     kill_pool_process(r)
+    open_gate(r)
     assert settled(r, ids, lost_at_most=0) == {"lost": 0, "run twice": 0, "started twice": 1}
 
 
@@ -106,8 +116,9 @@ def wait_past_visibility_timeout(broker) -> None:
 
 def kill_the_worker_and_restart(services, r, worker: Worker, module: str, n: int) -> tuple[list[str], int]:
     """Section 4: SIGKILL to the main process while both pool processes run a task; a new worker once the
-    unacknowledged messages are older than the lab's visibility timeout (10 s, by Redis's clock)."""
-    ids = submit(r, n, 1)
+    unacknowledged messages are older than the lab's visibility timeout (10 s, by Redis's clock), and the gate
+    opened."""
+    ids = submit(r, n)
     pool = [p for p in group_members(worker.pid) if p != worker.pid]
     assert int(r.get("pid:worker")) == worker.pid and len(pool) == 2
     os.kill(worker.pid, signal.SIGKILL)
@@ -116,8 +127,10 @@ def kill_the_worker_and_restart(services, r, worker: Worker, module: str, n: int
     assert poll(lambda: not any(alive(p) for p in pool), 10), "pool processes outlived the worker"
     unacked = r.hlen("unacked")
     wait_past_visibility_timeout(r)
+    assert r.hlen("completed") == 0  # nothing passed the shut gate
     services.stop(worker)
     start(services, module)
+    open_gate(r)
     return ids, unacked
 
 
@@ -136,17 +149,23 @@ def test_a_killed_worker_loses_its_running_tasks_unless_acknowledged_late(lab, m
 # --- section 7: stopping a worker ------------------------------------------------------------------
 
 
-def stop_with(worker: Worker, sig: int) -> int:
+def stop_with(worker: Worker, sig: int, then: str | None = None, r=None) -> int:
+    """Signal the worker; if `then` is given, wait until its output says so, check that it still runs (its tasks
+    held at the gate), and open the gate, as the lesson does; its exit status."""
     os.kill(worker.pid, sig)
+    if then:
+        assert poll(lambda: then in worker.output(), 60), worker.output()
+        assert worker.proc.poll() is None and r.hlen("completed") == 0  # still there, waiting for its tasks
+        open_gate(r)
     return worker.proc.wait(timeout=60)
 
 
 def test_a_warm_shutdown_finishes_the_running_tasks_and_gives_the_prefetched_back(lab):
     app, services, r = lab
     worker = start(services, "reliable")  # even with Celery's defaults
-    ids = submit(r, 6, 2)
-    assert stop_with(worker, signal.SIGTERM) == 0
-    assert "worker: Warm shutdown (MainProcess)" in worker.output()
+    ids = submit(r, 6)
+    # it waits for its running tasks, however long they take: until the gate opens
+    assert stop_with(worker, signal.SIGTERM, then="worker: Warm shutdown (MainProcess)", r=r) == 0
     assert "Restoring 4 unacknowledged message(s)" in worker.output()
     assert (r.hlen("completed"), r.llen("celery"), r.hlen("unacked")) == (2, 4, 0)
     start(services, "reliable")
@@ -158,15 +177,17 @@ def test_a_warm_shutdown_finishes_the_running_tasks_and_gives_the_prefetched_bac
     # cancelled, given back, run again: rejected back by the pool's WorkerLostError before the connection closes
     # (4 restored by the close) or restored with the rest (6), whichever comes first
     ("safe", {4, 6}, {"lost": 0, "run twice": 0, "started twice": 2}),
-    ("patient", {4}, {"lost": 0, "run twice": 0, "started twice": 0}),  # given 3 s to finish first
+    ("patient", {4}, {"lost": 0, "run twice": 0, "started twice": 0}),  # given 10 s, the gate opened in them
 ])
 def test_a_cold_shutdown_cancels_the_running_tasks_unless_soft(lab, module, restored, counts):
     app, services, r = lab
     worker = start(services, module)
-    ids = submit(r, 6, 2)
-    stop_with(worker, signal.SIGQUIT)
+    ids = submit(r, 6)
+    soft = "Initiating Soft Shutdown, terminating in 10 seconds"
+    stop_with(worker, signal.SIGQUIT, then=soft if module == "patient" else None, r=r)
     assert "worker: Cold shutdown (MainProcess)" in worker.output()
     assert any(f"Restoring {n} unacknowledged message(s)" in worker.output() for n in restored), worker.output()
-    assert ("Initiating Soft Shutdown, terminating in 3 seconds" in worker.output()) == (module == "patient")
+    assert (soft in worker.output()) == (module == "patient")
     start(services, module)
+    open_gate(r)
     assert settled(r, ids, lost_at_most=counts["lost"]) == counts

@@ -10,20 +10,27 @@ import pytest
 from conftest import run_check
 from courselab import lessonapp, paths
 from courselab.services import free_port
-from test_behaviour_13 import kill_pool_process, settled, start, submit
+from test_behaviour_13 import kill_pool_process, open_gate, settled, start, submit
 from test_behaviour_13_broker import broker_redis
 from test_stages import assert_fails_with, assert_passes
 
 
-def submit_and_wait(n: int, seconds: float, kill_one: bool = False, broker_url: str | None = None) -> None:
-    """submit.py (its broker named by CELERY_BROKER_URL, if set), optionally a pool process killed as section 3
-    does, then wait for the rest."""
+def ledger():
     import redis
 
-    r = redis.Redis(port=paths.redis_port(), decode_responses=True)  # the ledger, beside the results (reliable.py)
-    ids = submit(r, n, seconds)
+    return redis.Redis(port=paths.redis_port(), decode_responses=True)  # beside the results (reliable.py)
+
+
+def submit_and_wait(n: int, kill_one: bool = False, broker_url: str | None = None) -> None:
+    """submit.py (its broker named by CELERY_BROKER_URL, if set), optionally a pool process killed as section 3
+    does, then the gate opened and the rest waited for."""
+    import redis
+
+    r = ledger()
+    ids = submit(r, n)
     if kill_one:
         kill_pool_process(r)
+    open_gate(r)
     settled(r, ids, lost_at_most=int(kill_one), broker=redis.Redis.from_url(broker_url) if broker_url else None)
 
 
@@ -42,7 +49,7 @@ def test_reliability_passes_with_the_safe_worker_on_a_broker_that_keeps(course, 
                                                                          monkeypatch):
     url = broker(services, tmp_path, monkeypatch, "--appendonly", "yes", "--maxmemory-policy", "noeviction")
     start(services, "safe")
-    submit_and_wait(4, 0.2, broker_url=url)
+    submit_and_wait(4, broker_url=url)
     for check_id in ("reliable-tasks-registered", "reliable-acks-late", "reliable-nothing-lost",
                      "reliable-broker-keeps"):
         assert_passes(run_check(course, check_id))
@@ -73,7 +80,7 @@ def test_a_worker_on_celerys_defaults_is_named(course, services, redis_server):
 
 def test_a_task_lost_to_a_killed_pool_process_is_counted(course, services, redis_server):
     start(services, "reliable")
-    submit_and_wait(10, 0.5, kill_one=True)
+    submit_and_wait(10, kill_one=True)
     result = run_check(course, "reliable-nothing-lost")
     assert_fails_with(result, course, "tasks-lost")
     assert "1 of 10 submitted tasks never completed" in result.detail
@@ -83,3 +90,16 @@ def test_nothing_submitted_is_named(course, services, redis_server):
     result = run_check(course, "reliable-nothing-lost")
     assert_fails_with(result, course, "tasks-lost")
     assert "no submitted task ids" in result.detail and "python submit.py" in result.hint
+
+
+def test_tasks_held_at_the_shut_gate_are_named(course, services, redis_server):
+    start(services, "safe")
+    r = ledger()
+    submit(r, 4)  # and the gate left shut
+    result = run_check(course, "reliable-nothing-lost")
+    assert_fails_with(result, course, "gate-shut")
+    assert "4 of 4 submitted tasks have not completed, and the gate they wait at is shut" in result.detail
+    assert "redis-cli set gate open" in result.hint
+    open_gate(r)
+    settled(r, list(r.smembers("submitted")), lost_at_most=0)
+    assert_passes(run_check(course, "reliable-nothing-lost"))

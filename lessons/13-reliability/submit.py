@@ -1,16 +1,16 @@
 # -*- coding: utf-8 -*-
-# Forget the counts so far, send N work(SECONDS) tasks and remember their ids, then wait until two have
-# started (the lab's worker runs two at a time) and the worker has prefetched the others it may take:
-#   python submit.py 10 0.5
+# Shut the gate and forget the counts so far, send N work() tasks and remember their ids, then wait until
+# two hold at the gate (the lab's worker runs two at a time) and the worker has prefetched the others it may
+# take:   python submit.py 10
 import sys
 import time
 
 from reliable import app, runs, work
 
-n, seconds = int(sys.argv[1]), float(sys.argv[2])
-runs.delete('submitted', 'started', 'completed')
+n = int(sys.argv[1])
+runs.delete('gate', 'submitted', 'started', 'completed')
 for _ in range(n):
-    runs.sadd('submitted', work.delay(seconds).id)
+    runs.sadd('submitted', work.delay().id)
 
 inspect = app.control.inspect(timeout=0.5, limit=1)  # the lab's one worker: its reply is enough
 
@@ -28,10 +28,11 @@ def in_the_worker():
         return broker.llen('celery') == 0 or broker.hlen('unacked') >= 2 * app.conf.worker_prefetch_multiplier
 
 
-# Started: their first line has run (the PIDs to kill are noted) and the worker lists them as active. A pool
-# process starts a task as it tells the worker it took it; the worker hears of it (and, acknowledging early,
-# acknowledges it) a moment later — a kill in between would catch a task that is not acknowledged yet.
-# And the others prefetched: on a slow machine the worker may still be taking them one by one.
+# At the gate: their first lines have run (the PIDs to kill are noted), and the worker lists them as active.
+# A pool process starts a task as it tells the worker it took it; the worker hears of it (and, acknowledging
+# early, acknowledges it) a moment later — a kill in between would catch a task that is not acknowledged yet.
+# And the others prefetched: on a slow machine the worker may still be taking them one by one. The gate
+# keeps all of it so until you open it.
 while runs.hlen('started') < min(n, 2) or running() < min(n, 2) or not in_the_worker():
     time.sleep(0.01)
-print(f'{n} tasks submitted, {seconds:g} s each; two have started')
+print(f'{n} tasks submitted; two hold at the gate')

@@ -21,13 +21,17 @@ def _client(url: str):
 
 @check
 def nothing_lost(stage: Stage, app: str) -> str:
-    """Every task id in the set `submitted` (submit.py) has completed (the hash `completed`, counted by the task)."""
+    """Every task id in the set `submitted` (submit.py) has completed (the hash `completed`, counted by the task);
+    tasks still held at a shut gate are named as such."""
     broker_url, ledger_url = _urls(stage, app)
     ledger = _client(ledger_url)
     submitted, completed = ledger.smembers("submitted"), ledger.hgetall("completed")
     if not submitted:
         raise Failed("tasks-lost", f"no submitted task ids in {ledger_url} (the set `submitted`)")
     missing = submitted - completed.keys()
+    if missing and ledger.get("gate") != "open":
+        raise Failed("gate-shut", f"{len(missing)} of {len(submitted)} submitted tasks have not completed, and the "
+                     "gate they wait at is shut (the key `gate`)")
     if missing:
         broker = _client(broker_url)
         waiting = f"{broker.llen('celery')} queued, {broker.hlen('unacked')} unacknowledged in {broker_url}"
