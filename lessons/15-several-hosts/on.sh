@@ -17,6 +17,7 @@ if [ ! -e "/run/netns/$ns" ]; then
     "with the cluster's VMs, type it on the VM $host (vagrant ssh $host; section 11)" >&2
   exit 1
 fi
-sudo=(); [ "$(id -u)" = 0 ] || sudo=(sudo)
-exec "${sudo[@]}" ip netns exec "$ns" \
-  setpriv --reuid "$(id -u)" --regid "$(id -g)" --init-groups "${clean_env[@]}" "$@"
+if [ "$(id -u)" = 0 ]; then  # root already (or root of a user namespace, as the course's tour): no one to go back to
+  exec ip netns exec "$ns" "${clean_env[@]}" "$@"
+fi
+exec sudo ip netns exec "$ns" setpriv --reuid "$(id -u)" --regid "$(id -g)" --init-groups "${clean_env[@]}" "$@"
