@@ -12,10 +12,10 @@ export CELERY_LAB_REDIS_PREFIX ?= $(CURDIR)/.redis/redis-$(REDIS_VERSION)
 # Lesson 15's Redis, built again with TLS (BUILD_TLS=yes), beside the course's own.
 export CELERY_LAB_REDIS_TLS_PREFIX ?= $(CURDIR)/.redis/redis-$(REDIS_VERSION)-tls
 
-.PHONY: help deps browser venv redis redis-tls tour check play bless bench bench-trip notebook lint test test-vm lock clean
+.PHONY: help deps browser venv redis redis-tls tour check play bless bench bench-trip notebook lint test test-learner test-vm lock clean
 
 help: ## list the commands
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 deps: ## install the build prerequisites through apt when missing (root, sudo, or prints the command)
 	@bash scripts/install-build-deps.sh
@@ -71,6 +71,9 @@ lint: venv ## ruff over the course's Python
 test: deps browser venv redis ## the test suite: lint, unit tests, real Redis + workers, a real browser, every notebook
 	@$(BIN)/ruff check .
 	@$(BIN)/pytest
+
+test-learner: ## as root: a throwaway normal user clones the course and plays lesson 15 as written; nothing left
+	@bash scripts/test-learner.sh
 
 test-vm: ## boot the Vagrant VM for real (libvirt/QEMU): provision, every lesson from 01 + notebooks inside, destroy
 	@bash scripts/test-vm.sh
