@@ -22,6 +22,8 @@ mark="celery-lab test learner (scripts/test-learner.sh)"
 step() { printf '\n==> %s\n' "$*"; }
 netns() { { find /run/netns -mindepth 1 -maxdepth 1 -printf "%f\n" 2>/dev/null || true; } | sort; }
 pids_of() { ps -u "$name" -o pid= 2>/dev/null | tr -d ' ' || true; }
+# Those still alive: a zombie has ended and only waits for its parent to collect its status.
+alive_of() { ps -u "$name" -o pid=,stat= 2>/dev/null | awk '$2 !~ /^Z/ {print $1}' || true; }
 
 remove_user() {
   getent passwd "$name" >/dev/null || return 0
@@ -64,7 +66,11 @@ runuser -u "$name" -- env -i HOME="$tmp/home" USER="$name" LOGNAME="$name" PATH=
 echo "    played in $((SECONDS - start)) s"
 
 step "Left behind"
-left=$(pids_of)
+for _ in $(seq 50); do  # the namespaces' processes end with their first one: give the kernel a moment
+  left=$(alive_of)
+  [ -z "$left" ] && break
+  sleep 0.2
+done
 if [ -n "$left" ]; then
   echo "test-learner: processes of $name still run after the play:" >&2
   # shellcheck disable=SC2086
