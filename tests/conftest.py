@@ -26,6 +26,28 @@ for _name in ("LC_ALL", "LC_MESSAGES"):
 os.environ["LANG"] = "C.UTF-8"
 
 
+# Lesson 15's tests name their hosts in this machine's /run/netns: `ip netns add` makes that folder, and mounts it on
+# itself, the first time. A run that found none leaves none: once every test is done, the controller (not each
+# xdist worker) removes it again if it is empty.
+NETNS = Path("/run/netns")
+NETNS_FOUND = pytest.StashKey[bool]()
+
+
+def pytest_configure(config):
+    if not hasattr(config, "workerinput"):
+        config.stash[NETNS_FOUND] = NETNS.exists()
+
+
+def pytest_unconfigure(config):
+    if hasattr(config, "workerinput") or config.stash.get(NETNS_FOUND, True):
+        return
+    if NETNS.is_dir() and not any(NETNS.iterdir()):
+        while subprocess.run(["mountpoint", "-q", str(NETNS)]).returncode == 0:
+            if subprocess.run(["umount", str(NETNS)], capture_output=True).returncode != 0:
+                return
+        NETNS.rmdir()
+
+
 @pytest.fixture(scope="session")
 def course() -> stages.Course:
     return stages.load()
