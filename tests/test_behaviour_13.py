@@ -1,11 +1,11 @@
 """What lesson 13 says of a worker's faults, counted on real workers stopped and killed with real signals.
 
 Each experiment submits tasks whose body counts its own starts and completions in Redis (the lesson's
-`work`) and holds at the lesson's gate until the test opens it, as the lesson does — so the fault always finds
-its victim running, whatever the machine's speed —, injects one fault — a pool process or the worker's main
+`work`) and hold at the lesson's gate until the test opens it, as the lesson does, so that the fault always
+finds its victim running, whatever the machine's speed; injects one fault — a pool process or the worker's main
 process killed with SIGKILL, a warm, cold or soft shutdown — and asserts the counts (lost, run twice, started
-twice), never a time. The worker is the
-lesson's, with its defaults (reliable.py), acknowledging late (safe.py) or with a soft shutdown (patient.py).
+twice), never a time. The worker is the lesson's, with its defaults (reliable.py), acknowledging late (safe.py)
+or with a soft shutdown (patient.py).
 The broker's faults are in tests/test_behaviour_13_broker.py.
 """
 
@@ -38,15 +38,16 @@ def start(services, module: str, broker: str | None = None) -> Worker:
     return services.add(worker)
 
 
-def run_script(name: str, *args, broker: str | None = None) -> str:
+def run_script(name: str, *args, broker: str | None = None, status: int = 0) -> str:
     """One of the lesson's scripts, run as the lesson runs it (in its folder, against this test's Redis; the
-    messages through `broker` when given, as section 8 does with CELERY_BROKER_URL): its output."""
+    messages through `broker` when given, as section 8 does with CELERY_BROKER_URL): its output (its error
+    output, when it is to fail with `status`)."""
     env = lessonapp.lesson_env(LESSON, "reliable", base={**os.environ, **({"CELERY_BROKER_URL": broker} if broker
                                                                              else {})})
     proc = subprocess.run([sys.executable, name, *map(str, args)], cwd=LESSON, env=env, capture_output=True,
                           text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return proc.stdout
+    assert proc.returncode == status, proc.stdout[-2000:] + proc.stderr[-2000:]
+    return proc.stdout if status == 0 else proc.stderr
 
 
 def submit(r, n: int, broker: str | None = None) -> list[str]:
@@ -75,6 +76,16 @@ def settled(r, ids: list[str], lost_at_most: int, broker=None) -> dict[str, int]
     started, completed = r.hgetall("started"), r.hgetall("completed")
     return {"lost": len(set(ids) - completed.keys()), "run twice": sum(int(n) > 1 for n in completed.values()),
             "started twice": sum(int(n) > 1 for n in started.values())}
+
+
+def test_count_will_not_wait_on_a_shut_gate(lab):
+    app, services, r = lab
+    start(services, "reliable")
+    ids = submit(r, 2)
+    said = run_script("count.py", status=1)
+    assert "the gate is shut" in said and "redis-cli set gate open (lesson 13, section 1)" in said
+    open_gate(r)
+    assert settled(r, ids, lost_at_most=0) == {"lost": 0, "run twice": 0, "started twice": 0}
 
 
 def kill_pool_process(r) -> int:
