@@ -28,6 +28,7 @@ venv: $(BIN)/.installed ## the course's virtualenv: the packages of requirements
 
 $(BIN)/.installed: requirements.txt requirements-hiredis.txt
 	@bash scripts/install-build-deps.sh  # python3-venv, where this Python lacks it
+	@bash scripts/check-python.sh "$(PYTHON)"  # the Python the lock's wheels are for
 	@echo "==> venv $(VENV) with requirements.txt (a minute or two)"
 	@$(PYTHON) -m venv $(VENV)
 	@$(BIN)/pip install -q --require-hashes --only-binary=:all: -r requirements.txt

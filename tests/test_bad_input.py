@@ -68,3 +68,17 @@ def test_checker_with_worker_down_names_the_lesson(redis_server):
     assert proc.returncode == 1
     assert "No worker answered" in proc.stdout
     assert "lessons/05-single-module-app/README.md, section 'Run the worker'" in proc.stdout
+
+
+def test_make_venv_names_the_python_its_lock_is_for(tmp_path):
+    # requirements.txt holds CPython 3.11's wheels only: another Python would stop at pip's hash check
+    other = tmp_path / "python3.12"
+    other.write_text("#!/bin/sh\necho 3.12\n")  # answers like a Python 3.12 asked for its version
+    other.chmod(0o755)
+    proc = subprocess.run(["bash", "scripts/check-python.sh", str(other)], cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert f"requirements.txt holds the wheels of CPython 3.11 only (Debian 12's), and {other} is Python 3.12" \
+        in proc.stderr
+    assert "make venv PYTHON=python3.11" in proc.stderr
+    assert "lessons/01-lab-machine/README.md, section 'Start the VM'" in proc.stderr
+    assert subprocess.run(["bash", "scripts/check-python.sh", sys.executable], cwd=REPO).returncode == 0
