@@ -20,7 +20,7 @@ fi
 name=celery-lab-learner
 mark="celery-lab test learner (scripts/test-learner.sh)"
 step() { printf '\n==> %s\n' "$*"; }
-netns() { { find /run/netns -mindepth 1 -maxdepth 1 -printf "%f\n" 2>/dev/null || true; } | sort; }
+netns() { [ -d /run/netns ] || { echo "(no /run/netns)"; return; }; find /run/netns -mindepth 1 -maxdepth 1 -printf "%f\n" | sort; }
 pids_of() { ps -u "$name" -o pid= 2>/dev/null | tr -d ' ' || true; }
 # Those still alive: a zombie has ended and only waits for its parent to collect its status.
 alive_of() { ps -u "$name" -o pid=,stat= 2>/dev/null | awk '$2 !~ /^Z/ {print $1}' || true; }

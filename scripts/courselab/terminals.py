@@ -328,10 +328,11 @@ def private_lessons(where: Path) -> str:
 
 
 # Lesson 15's hosts are network namespaces named in /run/netns (ip netns add): the namespace gets a /run/netns of
-# its own (a tmpfs), so that the lesson's cl-* are neither a learner's own nor those of a play beside it. A normal
-# user (root of a user namespace) may not make /run/netns on this machine where it is missing: the namespace then
-# gets a /run of its own (nothing the lessons use lives there). Should none of it work, the other lessons play on.
-PRIVATE_NETNS = ("{ { [ -d /run/netns ] || mkdir /run/netns || mount -t tmpfs celery-lab-run /run; } "
+# its own (a tmpfs), so that the lesson's cl-* are neither a learner's own nor those of a play beside it. Where this
+# machine has no /run/netns, the namespace gets a /run of its own first (nothing the lessons use lives there)
+# rather than make one on the machine: a normal user (root of a user namespace) may not, and root would leave it
+# behind. Should none of it work, the other lessons play on.
+PRIVATE_NETNS = ("{ { [ -d /run/netns ] || mount -t tmpfs celery-lab-run /run; } "
                  "&& mkdir -p /run/netns && mount -t tmpfs celery-lab-netns /run/netns; } 2>/dev/null || true")
 
 
