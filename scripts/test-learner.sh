@@ -21,8 +21,7 @@ name=celery-lab-learner
 mark="celery-lab test learner (scripts/test-learner.sh)"
 step() { printf '\n==> %s\n' "$*"; }
 netns() { [ -d /run/netns ] || { echo "(no /run/netns)"; return; }; find /run/netns -mindepth 1 -maxdepth 1 -printf "%f\n" | sort; }
-pids_of() { ps -u "$name" -o pid= 2>/dev/null | tr -d ' ' || true; }
-# Those still alive: a zombie has ended and only waits for its parent to collect its status.
+# The user's live processes: a zombie has ended and only waits for its parent to collect its status.
 alive_of() { ps -u "$name" -o pid=,stat= 2>/dev/null | awk '$2 !~ /^Z/ {print $1}' || true; }
 
 remove_user() {
@@ -32,7 +31,7 @@ remove_user() {
     exit 1
   fi
   local pids
-  pids=$(pids_of)
+  pids=$(alive_of)
   # shellcheck disable=SC2086  # one PID a word
   [ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
   userdel --remove "$name" 2>/dev/null || userdel "$name"

@@ -7,6 +7,7 @@ a killed pool process, and for a broker without an append-only file or with an e
 from __future__ import annotations
 
 import pytest
+import redis
 from conftest import run_check
 from courselab import lessonapp, paths
 from courselab.services import free_port
@@ -16,16 +17,12 @@ from test_stages import assert_fails_with, assert_passes
 
 
 def ledger():
-    import redis
-
     return redis.Redis(port=paths.redis_port(), decode_responses=True)  # beside the results (reliable.py)
 
 
 def submit_and_wait(n: int, kill_one: bool = False, broker_url: str | None = None) -> None:
     """submit.py (its broker named by CELERY_BROKER_URL, if set), optionally a pool process killed as section 3
     does, then the gate opened and the rest waited for."""
-    import redis
-
     r = ledger()
     ids = submit(r, n)
     if kill_one:
