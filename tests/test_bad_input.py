@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import REPO
@@ -71,14 +72,19 @@ def test_checker_with_worker_down_names_the_lesson(redis_server):
 
 
 def test_make_venv_names_the_python_its_lock_is_for(tmp_path):
-    # requirements.txt holds CPython 3.11's wheels only: another Python would stop at pip's hash check
-    other = tmp_path / "python3.12"
-    other.write_text("#!/bin/sh\necho 3.12\n")  # answers like a Python 3.12 asked for its version
-    other.chmod(0o755)
+    # requirements.txt holds the wheels of CPython 3.11-3.13: another Python would stop at pip's hash check
+    def python(version: str) -> Path:
+        path = tmp_path / f"python{version}"
+        path.write_text(f"#!/bin/sh\necho {version}\n")  # answers like that Python asked for its version
+        path.chmod(0o755)
+        return path
+
+    other = python("3.14")
     proc = subprocess.run(["bash", "scripts/check-python.sh", str(other)], cwd=REPO, capture_output=True, text=True)
     assert proc.returncode == 1
-    assert f"requirements.txt holds the wheels of CPython 3.11 only (Debian 12's), and {other} is Python 3.12" \
+    assert f"requirements.txt holds the wheels of CPython 3.11 3.12 3.13 only, and {other} is Python 3.14" \
         in proc.stderr
     assert "make venv PYTHON=python3.11" in proc.stderr
-    assert "lessons/01-lab-machine/README.md, section 'Start the VM'" in proc.stderr
-    assert subprocess.run(["bash", "scripts/check-python.sh", sys.executable], cwd=REPO).returncode == 0
+    assert "README.md, 'Three ways in'; lessons/01-lab-machine/README.md" in proc.stderr
+    for served in ("3.12", "3.13", "{}.{}".format(*sys.version_info[:2])):
+        assert subprocess.run(["bash", "scripts/check-python.sh", str(python(served))], cwd=REPO).returncode == 0
