@@ -12,10 +12,10 @@ export CELERY_LAB_REDIS_PREFIX ?= $(CURDIR)/.redis/redis-$(REDIS_VERSION)
 # Lesson 15's Redis, built again with TLS (BUILD_TLS=yes), beside the course's own.
 export CELERY_LAB_REDIS_TLS_PREFIX ?= $(CURDIR)/.redis/redis-$(REDIS_VERSION)-tls
 
-.PHONY: help deps browser venv redis redis-tls tour check play bless bench bench-trip notebook lint test test-learner test-vm lock clean
+.PHONY: help deps browser venv redis redis-tls tour check play bless bench bench-trip notebook lint test test-learner test-container test-arm64 test-lock test-vm lock clean
 
 help: ## list the commands
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 deps: ## install the build prerequisites through apt when missing (root, sudo, or prints the command)
 	@bash scripts/install-build-deps.sh
@@ -27,8 +27,8 @@ venv: $(BIN)/.installed ## the course's virtualenv: the packages of requirements
 	@echo "    $(VENV) holds the packages pinned in requirements.txt"
 
 $(BIN)/.installed: requirements.txt requirements-hiredis.txt
+	@bash scripts/check-python.sh "$(PYTHON)"  # a Python (and a Linux) the lock's wheels are for
 	@bash scripts/install-build-deps.sh  # python3-venv, where this Python lacks it
-	@bash scripts/check-python.sh "$(PYTHON)"  # the Python the lock's wheels are for
 	@echo "==> venv $(VENV) with requirements.txt (a minute or two)"
 	@$(PYTHON) -m venv $(VENV)
 	@$(BIN)/pip install -q --require-hashes --only-binary=:all: -r requirements.txt
@@ -76,11 +76,20 @@ test: deps browser venv redis ## the test suite: lint, unit tests, real Redis + 
 test-learner: ## as root: a throwaway normal user clones the course and plays lesson 15 as written; nothing left
 	@bash scripts/test-learner.sh
 
-test-vm: ## boot the Vagrant VM for real (libvirt/QEMU): provision, every lesson from 01 + notebooks inside, destroy
+test-container: ## as root: the Containerfile built with podman, the tour inside as its user, Python 3.13; nothing left
+	@bash scripts/test-container.sh
+
+test-arm64: ## as root: the Containerfile for linux/arm64 under qemu-user; the venv, Redis built, PING (not in CI)
+	@bash scripts/test-arm64.sh
+
+test-lock: venv ## pip fetches the lock for CPython 3.11-3.13 on x86-64 and aarch64, hashes checked
+	@$(BIN)/python scripts/test-lock.py
+
+test-vm: ## boot the Vagrant VM for real (libvirt/QEMU): provision, the VM path's lessons + notebooks inside, destroy
 	@bash scripts/test-vm.sh
 
-lock: venv ## re-pin requirements.txt from requirements.in, for Debian 12's Python 3.11.2
-	@$(BIN)/python scripts/lock.py
+lock: venv ## re-pin requirements.txt from requirements.in: CPython 3.11-3.13 on Linux (ARGS=--upgrade: the dependencies too)
+	@$(BIN)/python scripts/lock.py $(ARGS)
 
 clean: ## remove the venv, the Redis build and run state
 	rm -rf $(VENV) .redis .run

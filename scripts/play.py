@@ -80,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
                 player = Player(world.terminals, args.path, world.replacements(), bless=args.bless, echo=ui.echo)
                 for i, lesson in enumerate(group):
                     console.rule(f"[bold]{lesson.name}")
+                    if why := world.cannot_play(lesson):
+                        raise WorldError(f"play: {why}.")
                     # a lesson played on its own, or the first of a sequence, starts from its setup blocks
                     done = player.play(lesson, alone=(i == 0), readme=args.readme)
                     what = f"{done.commands} commands, {done.outputs} outputs compared"

@@ -318,3 +318,27 @@ def test_the_lock_installs_with_require_hashes_on_the_oldest_python(tmp_path):
                            *make_venv_pip_options(), "-r", str(REPO / "requirements.txt")],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, f"Python {version}: {proc.stderr[-2000:]}"
+
+
+def test_the_dev_container_forwards_only_jupyterlab_and_flower_and_asks_for_no_privilege():
+    """devcontainer.json (JSON with whole-line // comments): the editor forwards 8888 and 5555 to the learner's
+    loopback; nothing is published on the learner's network (appPort, -p) and the container gets no privilege."""
+    import json
+
+    text = (REPO / ".devcontainer" / "devcontainer.json").read_text()
+    config = json.loads("\n".join(line for line in text.splitlines() if not line.strip().startswith("//")))
+    assert config["build"] == {"dockerfile": "../Containerfile", "context": ".."}
+    assert config["forwardPorts"] == [8888, 5555]
+    assert config["otherPortsAttributes"] == {"onAutoForward": "ignore"}
+    assert "appPort" not in config and config["remoteUser"] == "learner"
+    for arg in config.get("runArgs", []):
+        assert not arg.startswith(("-p", "--publish", "--privileged", "--cap-add", "--security-opt", "--network")), arg
+
+
+def test_the_containerfile_builds_from_debian_12_for_a_normal_user_and_keeps_the_proxy_ca_out():
+    lines = [line.strip() for line in (REPO / "Containerfile").read_text().splitlines()]
+    assert "ARG BASE=debian:12" in lines and "FROM ${BASE}" in lines
+    assert [line for line in lines if line.startswith("USER ")] == ["USER learner"]
+    # pip's CA bundle only as a build secret, mounted for that one step: never COPYed into a layer
+    assert not any(line.startswith(("COPY", "ADD")) and "cert" in line for line in lines)
+    assert any(line.startswith("RUN --mount=type=secret,id=pip-cert") for line in lines)

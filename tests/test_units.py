@@ -279,3 +279,19 @@ def test_the_hiredis_rung_names_what_is_missing(monkeypatch):
     with pytest.raises(ServiceError, match=r"not installed in \.venv/no-hiredis-here: run `make venv`"):
         ladder.rung_env(top, {})
     assert ladder.rung_env(ladder.rungs(100)[0], {"A": "1"}) == {"A": "1"}  # the rungs before it: untouched
+
+
+def test_a_lesson_that_takes_root_is_left_out_only_where_nothing_gives_root():
+    from courselab.world import without_root
+
+    lesson = "15-several-hosts"
+    # root, sudo without a password, or the private namespace (whose user is root): played
+    assert without_root(lesson, "netns", 1000, None, False, "") == ""
+    assert without_root(lesson, "plain", 0, None, False, "") == ""
+    assert without_root(lesson, "plain", 1000, "/usr/bin/sudo", True, "") == ""
+    # the course's container: a normal user, no sudo, no namespace of its own
+    why = without_root(lesson, "plain", 1000, None, False, "unshare: mount /proc failed: Operation not permitted")
+    assert why.startswith("15-several-hosts makes network namespaces, which take root: here you are not root, "
+                          "there is no sudo, and no private namespace can be made (unshare: mount /proc failed")
+    assert why.endswith("lessons/15-several-hosts/README.md, 'Where' and 'Root'")
+    assert "sudo asks for a password" in without_root(lesson, "plain", 1000, "/usr/bin/sudo", False, "")

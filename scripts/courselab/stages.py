@@ -26,6 +26,7 @@ class Stage:
     checks: tuple[Check, ...]
     only: str | None = None  # "vm": the stage applies only inside the course's VM; "host": only outside it
     title_zh: str = ""
+    needs: str | None = None  # "root": its lesson's commands take root (sudo), or a private namespace's root
 
     def title_in(self, lang: str | None = None) -> str:
         """The title in the checker's language (i18n.language() unless given)."""
@@ -105,6 +106,7 @@ def parse(data: dict) -> Course:
             ),
             only=s.get("only"),
             title_zh=s.get("title_zh", ""),
+            needs=s.get("needs"),
         )
         for s in data["stages"]
     )

@@ -14,10 +14,12 @@ the vagrant user's own, in its home folder, where provisioning linked ~/celery-l
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import subprocess
 from pathlib import Path
 
-from . import normalize, paths
+from . import normalize, paths, stages
 from .services import port_free
 from .terminals import TerminalError, Terminals, can_isolate
 
@@ -43,6 +45,7 @@ class World:
         ok, why = can_isolate()
         if os.environ.get("CELERY_LAB_PLAY_ISOLATION") == "plain":  # the tests' way to see the other case
             ok, why = False, "CELERY_LAB_PLAY_ISOLATION=plain"
+        self.why = why
         if ok:
             self.isolation = "netns"
             self.note = (f"Host path, in a private network namespace ({why}): port 6379 there is the lessons' own, "
@@ -72,6 +75,16 @@ class World:
             return [f"(the stage checker could not run: {e})"]
         return normalize.display("\n".join(lines), self.replacements()).split("\n")
 
+    def cannot_play(self, lesson: Path) -> str:
+        """Why this world cannot play `lesson` ("" when it can). A lesson whose stages need root (stages.toml,
+        `needs = "root"`: lesson 15's namespaces) plays as root, with sudo, or inside the private namespace,
+        where the tour is root; in a container as its normal user it has none of those."""
+        if self.path != "host" or not any(s.needs == "root" for s in stages.load().stages if s.lesson == lesson.name):
+            return ""
+        sudo = shutil.which("sudo")
+        sudo_ok = bool(sudo) and subprocess.run([sudo, "-n", "true"], capture_output=True).returncode == 0
+        return without_root(lesson.name, self.isolation, os.geteuid(), sudo, sudo_ok, self.why)
+
     def replacements(self) -> list[tuple[str, str]]:
         """This machine's folders and name, and how the lessons show them."""
         out = [(str(paths.REPO), normalize.DISPLAY_REPO), (str(self.terminals.home), normalize.DISPLAY_HOME)]
@@ -87,3 +100,14 @@ class World:
     def __exit__(self, *exc) -> None:
         for line in self.terminals.stop():
             self.log(line)
+
+
+def without_root(lesson: str, isolation: str, euid: int, sudo: str | None, sudo_ok: bool, why: str) -> str:
+    """Why a lesson that takes root cannot be played here ("" when it can): neither root, nor sudo without a
+    password, nor the private namespace (whose user is root)."""
+    if isolation == "netns" or euid == 0 or sudo_ok:
+        return ""
+    return (f"{lesson} makes network namespaces, which take root: here you are not root, "
+            f"{'sudo asks for a password' if sudo else 'there is no sudo'}, and no private namespace can be made "
+            f"({why}), as in the course's container. Follow it on Linux or in the VM: "
+            f"lessons/{lesson}/README.md, 'Where' and 'Root'")

@@ -49,3 +49,15 @@ remove_tree() {
   fi
   rm -rf --one-file-system -- "$dir"
 }
+
+# host_tools PKG...: the test scripts' host tools, installed through apt when missing (as root).
+host_tools() {
+  local pkg missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then info "all present"; return 0; fi
+  info "installing: ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+}
