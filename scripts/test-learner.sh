@@ -2,11 +2,14 @@
 # make test-learner: the course as a learner runs it — a normal user, not root, in a clone of their own.
 #
 # As root (CI), it makes a throwaway normal user, clones this checkout's HEAD into that user's home as
-# ~/celery-lab, and as that user runs `make play LESSON=15`: the set-up a learner's `make tour` does (venv,
-# Redis from source, its TLS build) and lesson 15 played as written — the lesson whose network namespaces
-# and on.sh differ most between root and a normal user (the tour plays a normal user's lessons inside a user
-# namespace). Then it checks that the user left nothing: no process, no namespace name in /run/netns that was
-# not there before. The user and its home are removed, also on failure or Ctrl-C.
+# ~/celery-lab, and as that user runs `make play LESSON=15`: the set-up a learner's `make tour` does (its
+# venv; Redis and its TLS build are this checkout's, copied in when built) and lesson 15 played as written —
+# the lesson whose network namespaces and on.sh differ most between root and a normal user (the tour plays a
+# normal user's lessons inside a user namespace). Then it checks that the user left nothing: no process, no namespace name in /run/netns that was
+# not there before. Then, with a throwaway passwordless sudo, the user types lesson 15's first commands outside
+# the tour (./hosts.sh up, ./on.sh w1 ..., ./hosts.sh down), as on their own machine, and no host may be
+# left. The user, its home and its sudoers entry (and sudo, if this run installed it) are removed, also on
+# failure or Ctrl-C; a /run/netns that `ip netns` made is removed again.
 # As a normal user there is nothing to make: `make tour` is this test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,9 +41,25 @@ remove_user() {
 }
 
 tmp=$(mktemp -d /tmp/celery-lab-learner.XXXXXX)
+sudoers=/etc/sudoers.d/celery-lab-learner
+sudo_installed=0  # sudo installed by this run: removed again at the end
+hosts_up=0        # lesson 15's hosts made by the user with sudo: removed again at the end
+netns_existed=0; [ -d /run/netns ] && netns_existed=1
 finish() {
   local status=$?
+  if [ "$hosts_up" = 1 ]; then  # the user's hosts, if its own ./hosts.sh down did not run
+    CELERY_LAB_HOSTS=cl bash "$tmp/home/celery-lab/lessons/15-several-hosts/hosts.sh" down >/dev/null 2>&1 || true
+  fi
+  # `ip netns add` made /run/netns (a mount of its own) where there was none: as the machine was
+  if [ "$netns_existed" = 0 ] && [ -d /run/netns ] && [ -z "$(ls -A /run/netns)" ]; then
+    umount /run/netns 2>/dev/null || true; rmdir /run/netns 2>/dev/null || true
+  fi
+  rm -f "$sudoers"
   remove_user
+  if [ "$sudo_installed" = 1 ]; then  # (sudo refuses to go without SUDO_FORCE_REMOVE where root has no password)
+    SUDO_FORCE_REMOVE=yes DEBIAN_FRONTEND=noninteractive apt-get purge -y -q sudo >/dev/null 2>&1 \
+      || { echo "test-learner: could not remove sudo again: apt-get purge sudo" >&2; status=1; }
+  fi
   rm -rf "$tmp"
   exit "$status"
 }
@@ -54,6 +73,15 @@ PATH=/usr/local/bin:/usr/bin:/bin bash scripts/install-build-deps.sh
 chmod 711 "$tmp"  # the user's home lies inside
 useradd --create-home --home-dir "$tmp/home" --shell /bin/bash --comment "$mark" "$name"
 git clone --quiet --no-hardlinks "$repo" "$tmp/home/celery-lab"
+# Redis and its TLS build as this checkout made them (make test builds both), where the set-up finds them
+# installed: a normal user's own builds are proven by make test-container; this test is about lesson 15.
+for build in "${CELERY_LAB_REDIS_PREFIX:-}" "${CELERY_LAB_REDIS_TLS_PREFIX:-}"; do
+  if [ -n "$build" ] && [ -x "$build/bin/redis-server" ]; then
+    mkdir -p "$tmp/home/celery-lab/.redis"
+    cp -a "$build" "$tmp/home/celery-lab/.redis/"
+    echo "    $(basename "$build"): this checkout's build"
+  fi
+done
 chown -R "$name:" "$tmp/home/celery-lab"
 echo "    $(id "$name")"
 
@@ -81,4 +109,30 @@ if [ "$(netns)" != "$before" ]; then
   exit 1
 fi
 echo "    no process of $name; /run/netns as before ([${before//$'\n'/ }])"
+
+step "As $name with sudo, outside the tour: lesson 15's hosts as typed (./hosts.sh up, ./on.sh, ./hosts.sh down)"
+# A learner on their own Linux machine: a normal user whose sudo asks for no password here (a throwaway
+# sudoers entry). hosts.sh and on.sh call sudo themselves; what runs on a host runs as the user again.
+if [ -n "$(find /run/netns -mindepth 1 -maxdepth 1 -name 'cl-*' 2>/dev/null)" ]; then
+  echo "test-learner: lesson 15's hosts (/run/netns/cl-*) exist already on this machine: not touching them" >&2
+  exit 1
+fi
+if ! command -v sudo >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends sudo >/dev/null
+  sudo_installed=1
+  echo "    installed sudo (removed again at the end)"
+fi
+printf '%s ALL=(ALL) NOPASSWD:ALL\n' "$name" >"$sudoers.tmp"
+chmod 0440 "$sudoers.tmp" && visudo -cqf "$sudoers.tmp" && mv "$sudoers.tmp" "$sudoers"
+hosts_up=1
+typed=$(runuser -u "$name" -- env -i HOME="$tmp/home" USER="$name" LOGNAME="$name" PATH=/usr/local/bin:/usr/bin:/bin \
+  LANG=C.UTF-8 bash -c 'cd ~/celery-lab/lessons/15-several-hosts && ./hosts.sh up && ./on.sh w1 ip -4 -brief address \
+  && ./on.sh w1 id -un && ./hosts.sh down' 2>&1) || { echo "$typed" >&2; exit 1; }
+awk '{print "    " $0}' <<<"$typed"
+grep -qE '^eth0(@[^ ]*)? +UP +10\.150\.15\.11/24' <<<"$typed" || { echo "test-learner: w1 has not its address" >&2; exit 1; }
+grep -qx "$name" <<<"$typed" || { echo "test-learner: on.sh did not run the command as $name" >&2; exit 1; }
+grep -q 'cl-lan: removed' <<<"$typed" || { echo "test-learner: ./hosts.sh down did not remove the hosts" >&2; exit 1; }
+hosts_up=0
+[ -z "$(find /run/netns -mindepth 1 -maxdepth 1 -name 'cl-*' 2>/dev/null)" ] \
+  || { echo "test-learner: hosts left in /run/netns after ./hosts.sh down" >&2; exit 1; }
 echo "test-learner: passed"
