@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -295,3 +296,23 @@ def test_a_lesson_that_takes_root_is_left_out_only_where_nothing_gives_root():
                           "there is no sudo, and no private namespace can be made (unshare: mount /proc failed")
     assert why.endswith("lessons/15-several-hosts/README.md, 'Where' and 'Root'")
     assert "sudo asks for a password" in without_root(lesson, "plain", 1000, "/usr/bin/sudo", False, "")
+
+
+def test_a_process_that_ends_while_the_terminals_stop_has_no_children():
+    """The tour stops what the terminals started by walking /proc, where a process may end mid-walk.
+
+    Seen once in CI: /proc/PID/task vanished between pathlib's is_dir and its scandir. That window is too
+    short to hit on purpose; this holds the contract the fix gives: an ended process has no children.
+    """
+    import subprocess
+
+    from courselab.terminals import _children
+
+    proc = subprocess.Popen(["sleep", "30"])
+    try:
+        assert _children(os.getpid()).count(proc.pid) == 1
+    finally:
+        proc.kill()
+        proc.wait()
+    assert not Path(f"/proc/{proc.pid}").exists()
+    assert _children(proc.pid) == []

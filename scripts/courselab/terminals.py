@@ -376,8 +376,13 @@ def _become_subreaper() -> None:
 
 
 def _children(pid: int) -> list[int]:
+    """pid's children now; none once it has ended (it may end while we look)."""
     out = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:  # ended between our listing it and looking below it
+        return out
+    for task in tasks:
         try:
             out.extend(int(c) for c in (task / "children").read_text().split())
         except OSError:
