@@ -216,10 +216,16 @@ info "built in $((SECONDS - start)) s"
 
 # --- 6. test -------------------------------------------------------------------------------------
 as_tester=()
+tested="$src"  # the tree the tests run in
 if [ -n "$test_user" ] && [ "$tests" != none ]; then
-  chown -R "$test_user:" "$src"  # the suite writes into the tree (tests/tmp)
+  # The suite writes into its tree (tests/tmp): it runs as the test user in a copy of its own, so that
+  # nothing it does can change the tree root installs from below.
+  tested="$(mktemp -d "$workdir/build/tests-as-$test_user.XXXXXX")"
+  trap 'rm -rf "$tested"' EXIT
+  cp -a "$src/." "$tested/"
+  chown -R "$test_user:" "$tested"
   as_tester=(runuser -u "$test_user" --)
-  info "the tests run as $test_user"
+  info "the tests run as $test_user, in a copy of the tree ($tested); root installs from its own"
 fi
 case "$tests" in
   none) step "Tests skipped (--test none)" ;;
@@ -228,7 +234,7 @@ case "$tests" in
     step "Test: $what of Redis's own suite (${units[*]})"
     args=(); for t in "${units[@]}"; do args+=(--single "$t"); done
     start=$SECONDS
-    (cd "$src" && "${as_tester[@]}" ./runtest --clients "$TEST_CLIENTS" "${args[@]}") >"$src/test.log" 2>&1 \
+    (cd "$tested" && "${as_tester[@]}" ./runtest --clients "$TEST_CLIENTS" "${args[@]}") >"$src/test.log" 2>&1 \
       || { tail -n 30 "$src/test.log" >&2; die "Redis's tests failed (log: $src/test.log); is tcl installed?"; }
     plain="$(sed 's/\x1b\[[0-9;]*m//g' "$src/test.log")"
     grep -q 'All tests passed' <<<"$plain" || { tail -n 30 "$src/test.log" >&2; die "Redis's tests did not all pass (log: $src/test.log)"; }
@@ -236,14 +242,14 @@ case "$tests" in
     ;;
   full)
     step "Test: make test (the whole suite, about 6 minutes on 2 cores)"
-    "${as_tester[@]}" make -C "$src" test 2>&1 | tee "$src/test.log" | grep -E '^\[(ok|err|exception)\]|All tests passed' \
+    "${as_tester[@]}" make -C "$tested" test 2>&1 | tee "$src/test.log" | grep -E '^\[(ok|err|exception)\]|All tests passed' \
       || true
     grep -q 'All tests passed' "$src/test.log" || die "make test failed (log: $src/test.log)"
     ;;
 esac
 
 # --- 7. install ----------------------------------------------------------------------------------
-[ ${#as_tester[@]} = 0 ] || chown -R "$(id -u):$(id -g)" "$src"  # what root installs, root owns
+if [ "$tested" != "$src" ]; then rm -rf "$tested"; fi
 step "make install PREFIX=$prefix"
 mkdir -p "$prefix"
 make -C "$src" install PREFIX="$prefix" >"$src/install.log" 2>&1 || { cat "$src/install.log" >&2; die "make install failed"; }

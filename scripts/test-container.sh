@@ -42,8 +42,7 @@ phase() { end_phase; current="$1"; phase_at=$SECONDS; step "$1"; }
 # What this run may change on the machine, before and after: the firewall's rules (counters left out), the
 # kernel's forwarding switches, /run/netns, and podman's images and containers.
 machine_state() {
-  { iptables-save 2>/dev/null; ip6tables-save 2>/dev/null; } | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'
-  sysctl -n net.ipv4.ip_forward net.ipv6.conf.all.forwarding 2>/dev/null
+  host_state
   { find /run/netns -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null || true; } | sort
   { pod images -a --format 'image {{.ID}}'; pod ps -a --format 'container {{.ID}}'; } | sort
 }

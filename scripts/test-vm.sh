@@ -3,8 +3,9 @@
 # boots it with vagrant-libvirt (QEMU), provisions it from scratch, plays inside, on the VM path and as
 # written, the lessons whose blocks differ there (path=vm: make play, as the vagrant user, against the redis
 # service) and their notebooks, checks the forwarded ports (JupyterLab, Flower) from the host, provisions
-# again to show nothing changes, and destroys the VM — also on failure or Ctrl-C. Prints the time of each
-# phase. Needs root (libvirt, loop devices for the box).
+# again to show nothing changes, and destroys the VM — also on failure or Ctrl-C. Then gives the host back
+# as it found it (IP forwarding, firewall rules, /dev/kvm's mode), says so with the values compared, and
+# prints the time of each phase. Needs root (libvirt, loop devices for the box).
 # The other lessons type the same commands on both paths: make test plays them on the host (as root) and
 # make test-container as a normal user (docs/maintaining.md, "What each suite proves").
 #
@@ -77,10 +78,21 @@ finish() {
         virsh -c qemu:///system vol-delete --pool default "$vol" >/dev/null && info "removed the older box volume $vol"
       done
   fi
+  local pid daemon
   for pidfile in "${started_daemons[@]}"; do
-    [ -f "$pidfile" ] && [ "$(cat "/proc/$(cat "$pidfile")/comm" 2>/dev/null)" = "$(basename "$pidfile" .pid)" ] \
-      && kill "$(cat "$pidfile")" && info "stopped $(basename "$pidfile" .pid)"
+    pid="$(cat "$pidfile" 2>/dev/null)"; daemon="$(basename "$pidfile" .pid)"
+    if [ -z "$pid" ] || [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != "$daemon" ]; then continue; fi
+    kill "$pid" || continue
+    for _ in $(seq 100); do [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$daemon" ] || break; sleep 0.1; done
+    info "stopped $daemon (pid $pid)"
   done
+  # libvirt's NAT network turned on IPv4 forwarding and added its LIBVIRT_* chains; /dev/kvm was opened to
+  # the kvm group above: all given back (libvirtd has ended: it adds no rule again), and compared
+  if [ -f "$state/host/state" ]; then
+    phase "The host as this run found it"
+    host_restore "$state/host"
+    host_left_as_found "$state/host" || rc=1
+  fi
   end_phase
   printf '\n==> Phases\n'
   printf '    %s\n' "${phases[@]}" "$(phase_row total $((SECONDS - t0)))"
@@ -109,6 +121,9 @@ grep -q "CELERY_LAB_VMS=three is not a profile" <<<"$refused" || die "CELERY_LAB
 info "CELERY_LAB_VMS=three: refused, saying why"
 
 phase "libvirt daemons"
+# What this run changes on the host and gives back at the end: forwarding, firewall, /dev/kvm's mode.
+rm -rf "$state/host"
+host_save "$state/host"
 # No systemd on this host: start the daemons ourselves (and stop the ones we started, at the end).
 if [ -e /dev/kvm ]; then chown root:kvm /dev/kvm 2>/dev/null || true; chmod 0660 /dev/kvm; fi
 for daemon in virtlogd libvirtd; do
@@ -174,7 +189,7 @@ if [ "${BLESS:-0}" = 1 ]; then
     || die "the lessons did not all play inside the VM"
   rm -rf "$state/blessed" && mkdir -p "$state/blessed"
   vagrant ssh -c 'cd /vagrant && tar -c lessons/*/README.md | base64' 2>/dev/null | tr -d '\r' | base64 -d \
-    | tar -x -C "$state/blessed"
+    | tar -x --no-same-owner --no-same-permissions -C "$state/blessed"
   # only the outputs come back: what changed here meanwhile (prose, blocks) stays
   .venv/bin/python scripts/play.py --adopt "$state/blessed" "${vm_lessons[@]}"
   info "took the VM's blessed outputs into lessons/: review them with git diff lessons/"
@@ -221,24 +236,56 @@ info "JupyterLab answers on 127.0.0.1:$CELERY_LAB_JUPYTER_PORT (HTTP 200 with th
 code="$(status 0)"
 [ "$code" = 403 ] || die "JupyterLab answered HTTP $code without a token (403 expected)"
 info "without the token: HTTP 403"
-# A kernel starts under the service's hardening (NoNewPrivileges, PrivateTmp, no capabilities...):
-# the course's venv Python, as the notebooks get it. Started and shut down through the REST API.
-kernel="$(api 1 POST /api/kernels | python3 -c 'import json, sys; print(json.load(sys.stdin).get("id", ""))')"
-[ -n "$kernel" ] || die "JupyterLab could not start a kernel under its hardened unit"
-# its process, in the VM (ipykernel_launcher -f .../kernel-ID.json), alive after a few seconds
-alive=""
-for _ in $(seq 30); do
-  # (the [x]y pattern keeps pgrep from finding the shell that runs it, whose command line holds it)
-  alive="$(vagrant ssh -c "pgrep -u vagrant -f 'kernel-[${kernel:0:1}]${kernel:1}'" 2>/dev/null | tr -d '\r' || true)"
-  [ -n "$alive" ] && break
-  sleep 2
-done
-[ -n "$alive" ] || die "no kernel process appeared in the VM"
-sleep 5
-kstate="$(api 1 GET "/api/kernels/$kernel" | python3 -c 'import json, sys; print(json.load(sys.stdin).get("execution_state", "gone"))')"
-case "$kstate" in dead|gone) die "the kernel died under the hardened unit (state: $kstate)" ;; esac
-api 1 DELETE "/api/kernels/$kernel" >/dev/null
-info "a kernel starts and stops under the hardened unit"
+# What the token gives: a kernel, started and run through JupyterLab's REST and websocket API as a browser
+# does (scripts/vm/jupyter-kernel.py, inside the VM: the service listens on the VM's loopback), runs as the
+# service's own user, without sudo, unable to write what root runs at the next provision or vagrant's
+# files, and without the token in its environment.
+# shellcheck disable=SC2016  # the code is the kernel's
+kernel_code='import os, pwd, subprocess
+print("user:", pwd.getpwuid(os.getuid()).pw_name)
+print("sudo:", "refused" if subprocess.run(["sudo", "-n", "true"], capture_output=True).returncode else "ALLOWED")
+def write(path):
+    try:
+        if os.path.isdir(path):
+            probe = os.path.join(path, ".celery-lab-probe")
+            open(probe, "x").close()
+            os.remove(probe)
+        else:
+            open(path, "a").close()
+        return "WRITABLE"
+    except OSError:
+        return "refused"
+for path in ("/vagrant/scripts/vm/course.sh", "/vagrant/scripts/vm", "/vagrant", "/home/vagrant/.bashrc",
+             "/home/vagrant", "/etc/profile.d", "/etc/systemd/system"):
+    print("write " + path + ":", write(path))
+print("token in its environment:", any(k.startswith("JUPYTER_TOKEN") for k in os.environ))
+import sys
+from pathlib import Path
+root = next(p for p in (Path.cwd(), *Path.cwd().parents) if (p / "stages.toml").is_file())  # as the notebooks do
+sys.path.insert(0, str(root / "scripts"))
+import celery, courselab.paths
+print("celery", celery.__version__, "from", courselab.paths.REPO)'
+# (the code travels as base64 in the command: it holds no secret, and needs no stdin through vagrant ssh)
+kernel_out="$(vagrant ssh -c "base64 -d <<<$(base64 -w0 <<<"$kernel_code") | /vagrant/.venv/bin/python \
+  /vagrant/scripts/vm/jupyter-kernel.py 8888 ~/.celery-lab-jupyter-token" 2>&1 | tr -d '\r')" \
+  || die "no code ran in a kernel of the VM's JupyterLab: $kernel_out"
+printf '%s\n' "$kernel_out" | sed 's/^/    kernel: /'
+expected="user: celery-lab-jupyter
+sudo: refused
+write /vagrant/scripts/vm/course.sh: refused
+write /vagrant/scripts/vm: refused
+write /vagrant: refused
+write /home/vagrant/.bashrc: refused
+write /home/vagrant: refused
+write /etc/profile.d: refused
+write /etc/systemd/system: refused
+token in its environment: False"
+[ "$(head -n -1 <<<"$kernel_out")" = "$expected" ] || die "a kernel of JupyterLab can do more than it should (above)"
+grep -q "^celery .* from /var/lib/celery-lab-jupyter/celery-lab$" <<<"$kernel_out" \
+  || die "the kernel does not use the course's venv on its own copy of the course"
+sudoers="$(vagrant ssh -c 'sudo -n -l -U celery-lab-jupyter' 2>&1 | tr -d '\r')"
+grep -q "is not allowed to run sudo" <<<"$sudoers" || die "sudo lists rules for celery-lab-jupyter: $sudoers"
+info "the token gives a kernel as celery-lab-jupyter: no sudo (sudo -l: not allowed), nothing root runs writable"
 has_token() { grep -qFf <(printf '%s\n' "$token") "$@"; }  # the pattern on a file descriptor, not in argv
 procs="$(vagrant ssh -c 'ps -eo args' 2>/dev/null)"
 [ -n "$procs" ] || die "could not list the VM's processes"
@@ -247,8 +294,11 @@ info "the token is on no command line in the VM"
 url="$(vagrant ssh -c celery-lab-jupyter-url 2>/dev/null | tr -d '\r')"
 [ "$url" = "http://127.0.0.1:8888/lab?token=$token" ] || die "celery-lab-jupyter-url does not print the login URL"
 info "celery-lab-jupyter-url prints the login URL"
-grep -q "the tests run as celery-lab-build" "$state/up.log" || die "Redis's tests did not run as the unprivileged build user"
-info "Redis's tests ran as celery-lab-build, not root"
+grep -q "the tests run as celery-lab-build, in a copy of the tree" "$state/up.log" \
+  || die "Redis's tests did not run as the unprivileged build user, in a copy of their own"
+left="$(vagrant ssh -c 'sudo find /var/cache/celery-lab/redis/build -maxdepth 2 ! -user root' 2>/dev/null | tr -d '\r')"
+[ -z "$left" ] || die "the build user's files are left beside the tree root installed from: $left"
+info "Redis's tests ran as celery-lab-build, in a copy removed afterwards; root installed from its own tree"
 # Where does the forward listen? Only on the host's loopback (read from the socket table, no traffic).
 listen="$(ss -Hltn "sport = :$CELERY_LAB_JUPYTER_PORT" | awk '{print $4}' | sort -u | tr '\n' ' ')"
 info "port $CELERY_LAB_JUPYTER_PORT listens on: $listen"
@@ -267,10 +317,16 @@ phase "From the host: the forwarded Flower port"
 # shellcheck disable=SC2016
 # (`;`, not `&&`: with `cd … && … &` a subshell holding the ssh session's terminal would run the pair, the ssh
 # would not return, and $! would be that subshell's PID, not Flower's — seen in CI.)
-vagrant ssh -c 'cd ~/celery-lab/lessons/12-monitoring || exit 1; PATH="$HOME/celery-lab/.venv/bin:$PATH" setsid bash flower.sh \
-  > /tmp/celery-lab-flower.log 2>&1 < /dev/null & echo $! > /tmp/celery-lab-flower.pid' >/dev/null 2>&1
-# shellcheck disable=SC2016
-stop_flower() { vagrant ssh -c 'kill -- -"$(cat /tmp/celery-lab-flower.pid)"' >/dev/null 2>&1 || true; }
+# Its log and PID in a private folder of this run (mktemp -d), not at a fixed name in /tmp that another user
+# could have made first; stopped by that PID, and only while it is still flower.sh's process group.
+flower_dir="$(vagrant ssh -c 'mktemp -d' 2>/dev/null | tr -d '\r')"
+[[ "$flower_dir" =~ ^/tmp/tmp\.[A-Za-z0-9]+$ ]] || die "no private folder for Flower in the VM: $flower_dir"
+vagrant ssh -c "cd ~/celery-lab/lessons/12-monitoring || exit 1; PATH=\"\$HOME/celery-lab/.venv/bin:\$PATH\" setsid bash flower.sh \
+  > $flower_dir/flower.log 2>&1 < /dev/null & echo \$! > $flower_dir/flower.pid" >/dev/null 2>&1
+stop_flower() {
+  vagrant ssh -c "pid=\$(cat $flower_dir/flower.pid) && [[ \$pid =~ ^[0-9]+\$ ]] && ps -o args= -p \$pid | grep -q celery \\
+    && kill -- -\$pid; rm -rf $flower_dir" >/dev/null 2>&1 || true
+}
 flower() { # WITH_PASSWORD(1|0) PATH: Flower's HTTP status through the forward; the password on curl's stdin
   local header=""
   [ "$1" = 1 ] && header="user = \"learner:$flower_password\""

@@ -98,6 +98,48 @@ def test_jupyterlab_refuses_a_token_on_its_command_line():
     assert proc.returncode == 2 and "JUPYTER_TOKEN_FILE" in proc.stderr
 
 
+@pytest.mark.parametrize("option", ["--config=/tmp/elsewhere.py", "--ServerApp.allow_origin=*",
+                                    "--ServerApp.disable_check_xsrf=True",
+                                    "--ServerApp.identity_provider_class=jupyter_server.auth.IdentityProvider"])
+def test_jupyterlab_refuses_options_that_undo_its_login_or_checks(option):
+    proc = notebook("--", option)
+    assert proc.returncode == 2 and "would undo JupyterLab's login or its checks" in proc.stderr, proc.stderr
+    assert "$ " not in proc.stdout
+
+
+@pytest.mark.parametrize("setting", ['c.PasswordIdentityProvider.token = ""', "c.ServerApp.disable_check_xsrf = True",
+                                     'c.ServerApp.allow_origin = "*"', "c.ServerApp.allow_remote_access = True"])
+def test_jupyterlab_does_not_start_when_a_config_file_undoes_its_login(tmp_path, setting):
+    """A ~/.jupyter file of the learner's (here JUPYTER_CONFIG_DIR) can take the token away: nothing starts."""
+    (tmp_path / "jupyter_server_config.py").write_text(setting + "\n")
+    proc = notebook(env={"JUPYTER_CONFIG_DIR": str(tmp_path)})
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "configuration would undo its login or its checks" in proc.stderr and "Not started" in proc.stderr
+    assert "lesson 01, section '5." in proc.stderr
+
+
+def test_jupyterlabs_kernels_do_not_inherit_its_token(services, tmp_path):
+    """A kernel started through the REST API (scripts/vm/jupyter-kernel.py, as make test-vm uses it) runs code:
+    no JUPYTER_TOKEN or JUPYTER_TOKEN_FILE in its environment, nor the token itself."""
+    token_file = tmp_path / "token"
+    token_file.write_text(os.urandom(24).hex())
+    token_file.chmod(0o600)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("JUPYTER_TOKEN", "JUPYTER_TOKEN_FILE")}
+    server = services.add(Process("jupyterlab", [sys.executable, "scripts/notebook.py", "--port", str(port)], REPO,
+                                  tmp_path / "jupyter.log", env={**env, "JUPYTER_TOKEN_FILE": str(token_file),
+                                                                 "JUPYTER_CONFIG_DIR": str(tmp_path)}))
+    assert poll(lambda: f"127.0.0.1:{port}/lab" in server.output(), 60), server.output()
+    assert "?token=..." in server.output()  # a token from a file is not printed (the VM's journal)
+    code = ("import os\n"
+            "print(sorted(k for k in os.environ if k.startswith('JUPYTER_TOKEN')))\n"
+            f"print(any({token_file.read_text()!r} in v for v in os.environ.values()))\n")
+    proc = subprocess.run([sys.executable, "scripts/vm/jupyter-kernel.py", str(port), str(token_file)], cwd=REPO,
+                          input=code, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["[]", "False"], proc.stdout
+
+
 # --- packages: hash-locked ---------------------------------------------------------------------------
 
 
@@ -194,7 +236,7 @@ def test_an_empty_or_failed_render_is_refused_and_the_old_config_kept(tmp_path, 
     assert [f.name for f in tmp_path.iterdir() if f.name.startswith(".redis.conf")] == []  # no temp file left
 
 
-def test_the_rendered_config_runs_loopback_only_and_denies_config_set(services, tmp_path):
+def test_the_rendered_config_runs_loopback_only_and_denies_config_set_and_acl(services, tmp_path):
     out = tmp_path / "redis.conf"
     assert render(upstream_conf(), out).returncode == 0
     assert render(upstream_conf(), out).returncode == 3  # a second render changes nothing
@@ -212,6 +254,12 @@ def test_the_rendered_config_runs_loopback_only_and_denies_config_set(services, 
     assert client.config_get("protected-mode") == {"protected-mode": "yes"}
     with pytest.raises(redis.exceptions.NoPermissionError):
         client.config_set("requirepass", "locked-out")
+    # nor may it give itself CONFIG back (issue 24): ACL is denied, but ACL WHOAMI
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        client.acl_setuser("default", commands=["+config"])
+    assert client.acl_whoami() == "default"
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        client.config_set("protected-mode", "no")
     assert client.set("celery", "still works") and client.get("celery") == "still works"
 
 
@@ -342,3 +390,36 @@ def test_the_containerfile_builds_from_debian_12_for_a_normal_user_and_keeps_the
     # pip's CA bundle only as a build secret, mounted for that one step: never COPYed into a layer
     assert not any(line.startswith(("COPY", "ADD")) and "cert" in line for line in lines)
     assert any(line.startswith("RUN --mount=type=secret,id=pip-cert") for line in lines)
+
+
+# --- issue 24: the suites give the host back as they found it ----------------------------------------------
+
+HOST_LEFT_AS_FOUND = r"""
+set -euo pipefail
+source scripts/vm/lib.sh
+saved="$(mktemp -d)"
+host_save "$saved"
+# what libvirt's NAT network does to a host: forwarding on, LIBVIRT_* chains, a nat table of its own
+sysctl -qw net.ipv4.ip_forward=1
+iptables -N LIBVIRT_FWO && iptables -A FORWARD -j LIBVIRT_FWO
+iptables -t nat -N LIBVIRT_PRT && iptables -t nat -A POSTROUTING -j LIBVIRT_PRT
+ip6tables -N LIBVIRT_INP && ip6tables -A INPUT -j LIBVIRT_INP
+if host_left_as_found "$saved" 2>"$saved/diff"; then echo "changes not seen"; else echo "changes seen"; fi
+host_restore "$saved"
+host_left_as_found "$saved"
+iptables-save | grep -c LIBVIRT || true
+rm -rf "$saved"
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not Path("/usr/sbin/iptables-save").exists(),
+                    reason="a network namespace and its firewall need root and iptables (CI, make test-vm)")
+def test_forwarding_and_firewall_rules_are_given_back():
+    """test-vm's clean-up, in a network namespace of this test's own (its firewall and forwarding switches)."""
+    proc = subprocess.run(["unshare", "--net", "bash", "-c", HOST_LEFT_AS_FOUND],
+                          cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "changes seen", proc.stdout
+    assert lines[1].startswith("    host left as found: net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0"), lines
+    assert lines[-1] == "0", proc.stdout  # no LIBVIRT_* chain left

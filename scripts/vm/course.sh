@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The course inside the VM: environment for the vagrant user (use the redis service, not a tour
 # Redis), the course's venv (as vagrant, in /vagrant/.venv: excluded from the rsync, so it stays),
-# and JupyterLab as a service on the VM's loopback, forwarded to the host's 127.0.0.1 only.
+# and JupyterLab as a service on the VM's loopback, forwarded to the host's 127.0.0.1 only — as a user
+# of its own, without sudo, on its own copy of the course.
 set -euo pipefail
 # shellcheck source=scripts/vm/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -31,10 +32,46 @@ if [ -f "$stamp" ] && [ "$stamp" -nt "$repo/requirements.txt" ]; then
 else
   # pip checks TLS against the system's bundle, which holds the host's extra CAs (ca-certs.sh);
   # the host's index, if it has its own, and nothing else of its pip settings (see the Vagrantfile).
-  runuser -u vagrant -- env PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
-    ${PIP_INDEX_URL:+PIP_INDEX_URL="$PIP_INDEX_URL"} \
-    bash -c 'cd /vagrant && make venv' || die "make venv failed"
+  # Both reach pip through the environment (runuser without --login keeps it), never a command line:
+  # an index URL may carry credentials, and `ps` shows every command line to every user.
+  export PIP_CERT=/etc/ssl/certs/ca-certificates.crt
+  if [ -n "${PIP_INDEX_URL:-}" ]; then export PIP_INDEX_URL; fi
+  runuser -u vagrant -- bash -c 'cd /vagrant && make venv' || die "make venv failed"
   changed
+fi
+
+# JupyterLab runs code and opens terminals for whoever holds its token. As vagrant (passwordless sudo,
+# write access to /vagrant, whose scripts root runs at the next provision) the token would be root in
+# the VM: it runs as celery-lab-jupyter, a user with no sudo and no write access to anything root runs,
+# on a copy of the course of its own (/vagrant's venv and the redis service are only read).
+jupyter_user=celery-lab-jupyter
+jupyter_home=/var/lib/celery-lab-jupyter
+step "JupyterLab's user $jupyter_user (no sudo) and its copy of the course in $jupyter_home/celery-lab"
+if ! id "$jupyter_user" >/dev/null 2>&1; then
+  adduser --system --group --home "$jupyter_home" --shell /bin/bash "$jupyter_user" >/dev/null
+  info "created user $jupyter_user"; changed
+fi
+if [ "$(stat -c %a "$jupyter_home")" != 700 ]; then chmod 700 "$jupyter_home"; changed; fi
+# The course as /vagrant holds it now, without what the VM built there; a notebook saved in JupyterLab
+# (newer than the course's) is kept (--update), nothing is deleted. vagrant rsync + vagrant provision
+# bring a changed course in.
+# It copies as itself: what it cannot read in /vagrant (a file private on your computer) stays out.
+rc=0
+err="$(mktemp)"  # root's own file: never a path in the user's home, where a symlink could point anywhere
+copied="$(runuser -u "$jupyter_user" -- rsync -a --update --itemize-changes --exclude .git/ --exclude .venv/ \
+  --exclude .redis/ --exclude .run/ --exclude .vagrant/ --exclude __pycache__/ --exclude 'celerybeat-schedule*' \
+  /vagrant/ "$jupyter_home/celery-lab/" 2>"$err")" || rc=$?
+case "$rc" in
+  0) ;;
+  23) info "left out, not readable for $jupyter_user: $(grep -o '"[^"]*"' "$err" | tr '\n' ' ')" ;;
+  *) cat "$err" >&2
+     die "could not copy /vagrant for $jupyter_user (rsync exit $rc): is your clone's folder private on your computer? (chmod 755 it there, then vagrant reload)" ;;
+esac
+rm -f "$err"
+if [ -n "$copied" ]; then info "copied: $(wc -l <<<"$copied") files and folders"; changed; else info "unchanged: its copy"; fi
+if [ "$(readlink "$jupyter_home/celery-lab/.venv")" != /vagrant/.venv ]; then
+  runuser -u "$jupyter_user" -- ln -sfn /vagrant/.venv "$jupyter_home/celery-lab/.venv"
+  info "linked: its .venv -> /vagrant/.venv (read only for it)"; changed
 fi
 
 step "JupyterLab service on 127.0.0.1:8888 (celery-lab-jupyter.service)"
@@ -60,16 +97,20 @@ Description=JupyterLab for celery-lab (loopback only; forwarded to the host's 12
 After=network.target redis.service
 
 [Service]
-User=vagrant
-WorkingDirectory=/vagrant
+# a user of its own: no sudo, no write access to /vagrant (whose scripts root runs) or to vagrant's home
+User=celery-lab-jupyter
+WorkingDirectory=/var/lib/celery-lab-jupyter/celery-lab
 Environment=CELERY_LAB_SYSTEM_REDIS=1 CELERY_LAB_REDIS_PREFIX=/usr/local REDIS_WORKDIR=/var/cache/celery-lab/redis
-# The login token, read from its file by scripts/notebook.py: not on the command line (ps), and no
-# JupyterLab at all if the file is missing or empty (notebook.py exits 2; no restart loop for that).
-Environment=JUPYTER_TOKEN_FILE=/home/vagrant/.celery-lab-jupyter-token
-ExecStart=/vagrant/.venv/bin/python /vagrant/scripts/notebook.py --ip 127.0.0.1 --port 8888
+# The login token: vagrant's file, handed over by systemd as a credential only this service can read,
+# read by scripts/notebook.py — not on a command line (ps), not in the environment its kernels and
+# terminals inherit, and no JupyterLab at all if it is missing or empty (exit 2; no restart loop for that).
+LoadCredential=token:/home/vagrant/.celery-lab-jupyter-token
+Environment=JUPYTER_TOKEN_FILE=/run/credentials/celery-lab-jupyter.service/token
+# notebook.py from /vagrant (which this user cannot change), serving the notebooks of its own copy
+ExecStart=/vagrant/.venv/bin/python /vagrant/scripts/notebook.py --ip 127.0.0.1 --port 8888 --course /var/lib/celery-lab-jupyter/celery-lab
 Restart=on-failure
 RestartPreventExitStatus=2
-# hardening: its terminals are a shell as vagrant, but no way up to root (sudo) from there
+# hardening: its terminals are a shell as celery-lab-jupyter, with no way up from there
 NoNewPrivileges=yes
 PrivateTmp=yes
 PrivateDevices=yes

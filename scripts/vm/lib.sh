@@ -61,3 +61,72 @@ host_tools() {
   DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 }
+
+# --- The machine as the test suites found it ------------------------------------------------------------------
+# What a suite running as root may change on this machine and must give back: the kernel's forwarding switches,
+# the firewall (libvirt's NAT network adds LIBVIRT_* chains and turns on IPv4 forwarding) and /dev/kvm's mode.
+HOST_SYSCTLS=(net.ipv4.ip_forward net.ipv6.conf.all.forwarding)
+
+# firewall_rules iptables|ip6tables: the rules and chains, without comments and counters; a table with only its
+# built-in chains, ACCEPT and empty, is left out (it filters nothing: the same as no table)
+firewall_rules() {
+  command -v "$1-save" >/dev/null || return 0
+  "$1-save" 2>/dev/null | awk '
+    /^#/ { next }
+    /^\*/ { table = $0; body = ""; content = 0; next }
+    /^COMMIT/ { if (content) printf "%s\n%sCOMMIT\n", table, body; next }
+    { sub(/ \[[0-9]+:[0-9]+\]$/, ""); body = body $0 "\n"; if ($0 ~ /^-/ || ($0 ~ /^:/ && $2 != "ACCEPT")) content = 1 }'
+}
+
+# host_state: one line per thing host_restore gives back, to compare before and after
+host_state() {
+  local name
+  for name in "${HOST_SYSCTLS[@]}"; do echo "$name=$(sysctl -n "$name" 2>/dev/null)"; done
+  if [ -e /dev/kvm ]; then echo "/dev/kvm $(stat -c '%a %U:%G' /dev/kvm)"; fi
+  for name in iptables ip6tables; do firewall_rules "$name" | sed "s/^/$name: /"; done
+}
+
+# host_save DIR: what host_restore DIR puts back
+host_save() {
+  local dir=$1 name
+  mkdir -p "$dir" && chmod 700 "$dir"
+  for name in "${HOST_SYSCTLS[@]}"; do echo "$name=$(sysctl -n "$name" 2>/dev/null)"; done >"$dir/sysctl"
+  if [ -e /dev/kvm ]; then stat -c '%a %u %g' /dev/kvm >"$dir/kvm"; fi
+  for name in iptables ip6tables; do
+    if command -v "$name-save" >/dev/null; then "$name-save" 2>/dev/null | sed '/^#/d' >"$dir/$name"; fi
+  done
+  host_state >"$dir/state"
+}
+
+# host_restore DIR: the forwarding switches, the firewall and /dev/kvm's mode as host_save DIR found them
+host_restore() {
+  local dir=$1 name line mode uid gid
+  while IFS= read -r line; do sysctl -qw "$line" >/dev/null 2>&1 || true; done <"$dir/sysctl"
+  if [ -f "$dir/kvm" ] && [ -e /dev/kvm ]; then
+    read -r mode uid gid <"$dir/kvm"
+    chown "$uid:$gid" /dev/kvm && chmod "$mode" /dev/kvm
+  fi
+  for name in iptables ip6tables; do
+    [ -f "$dir/$name" ] || continue
+    # iptables-restore replaces each table it is given: the saved ones, and each table made since, empty
+    { cat "$dir/$name"
+      "$name-save" 2>/dev/null | awk -v saved="$(sed -n '/^\*/p' "$dir/$name" | tr '\n' ' ')" '
+        /^\*/ { table = $0; keep = index(saved, table " ") == 0; if (keep) print; next }
+        keep && /^:/ && $2 != "-" { print $1, "ACCEPT" }
+        keep && /^COMMIT/ { print }'
+    } | "$name-restore"
+  done
+}
+
+# host_left_as_found DIR: compare with what host_save DIR saw; say what was compared, or what differs (status 1)
+host_left_as_found() {
+  local dir=$1 now
+  now="$(host_state)"
+  if [ "$now" = "$(cat "$dir/state")" ]; then
+    info "host left as found: $(grep -v 'tables: ' <<<"$now" | tr '\n' ' ')firewall $(grep -c 'tables: -' <<<"$now") rules"
+    return 0
+  fi
+  diff <(cat "$dir/state") <(echo "$now") | sed 's/^/    /' >&2
+  printf '    the host is not as this run found it (above: < before, > after)\n' >&2
+  return 1
+}

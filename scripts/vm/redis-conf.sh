@@ -23,16 +23,18 @@ sed -e 's/^bind .*/bind 127.0.0.1 -::1/' \
     -e 's/^logfile .*/logfile ""/' \
     -e 's|^pidfile .*|# pidfile: not needed under systemd (Type=notify)|' \
     "$upstream" >"$tmp" || fail "sed failed on $upstream"
-# The default user may do everything but change the configuration: the host's JupyterLab forward
-# arrives on the VM's loopback, where protected mode does not apply, and CONFIG SET (dir, dbfilename)
-# is the classic way from a reachable Redis to writing files anywhere Redis may write.
+# The default user may do everything but change the configuration or the ACL: the host's JupyterLab
+# forward arrives on the VM's loopback, where protected mode does not apply, and CONFIG SET (dir,
+# dbfilename) is the classic way from a reachable Redis to writing files anywhere Redis may write; with
+# ACL SETUSER the default user could give itself CONFIG back (ACL WHOAMI, harmless, stays).
 cat >>"$tmp" <<'ACL'
 
-# celery-lab (scripts/vm/redis-conf.sh): everything but CONFIG SET/RESETSTAT/REWRITE for the default user.
-user default on nopass sanitize-payload ~* &* +@all -config +config|get
+# celery-lab (scripts/vm/redis-conf.sh): everything but CONFIG SET/RESETSTAT/REWRITE and ACL (but ACL
+# WHOAMI) for the default user.
+user default on nopass sanitize-payload ~* &* +@all -config +config|get -acl +acl|whoami
 ACL
 for setting in '^bind 127\.0\.0\.1 -::1$' '^protected-mode yes$' '^supervised systemd$' '^daemonize no$' \
-               '^dir /var/lib/redis$' '^user default on nopass .* -config \+config\|get$'; do
+               '^dir /var/lib/redis$' '^user default on nopass .* -config \+config\|get -acl \+acl\|whoami$'; do
   grep -Eq "$setting" "$tmp" || fail "the render lacks /$setting/ (is $upstream upstream's redis.conf?)"
 done
 if [ -f "$out" ] && cmp -s "$tmp" "$out"; then

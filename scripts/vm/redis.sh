@@ -122,5 +122,6 @@ cli() { timeout 10 /usr/local/bin/redis-cli --raw "$@" 2>&1 || true; }
 running="bind $(cli config get bind | tail -n1), protected-mode $(cli config get protected-mode | tail -n1)"
 [ "$running" = "bind 127.0.0.1 -::1, protected-mode yes" ] || die "the running Redis has $running: not what /etc/redis/redis.conf says"
 [[ "$(cli config set dir /tmp)" == NOPERM* ]] || die "the default user may still run CONFIG SET"
-info "PONG from $(/usr/local/bin/redis-server --version | cut -d' ' -f1-3); $running; CONFIG SET denied"
+[[ "$(cli acl setuser default +config)" == NOPERM* ]] || die "the default user may still change its ACL"
+info "PONG from $(/usr/local/bin/redis-server --version | cut -d' ' -f1-3); $running; CONFIG SET and ACL SETUSER denied"
 summary
