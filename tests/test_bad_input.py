@@ -88,3 +88,15 @@ def test_make_venv_names_the_python_its_lock_is_for(tmp_path):
     assert "README.md, 'Three ways in'; lessons/01-lab-machine/README.md" in proc.stderr
     for served in ("3.12", "3.13", "{}.{}".format(*sys.version_info[:2])):
         assert subprocess.run(["bash", "scripts/check-python.sh", str(python(served))], cwd=REPO).returncode == 0
+
+
+def test_install_build_deps_prints_the_command_when_asked_to_install_nothing():
+    """CELERY_LAB_APT=print: the missing packages listed with their reasons, the exact command printed, nothing
+    installed, exit 1 (issue 24: no silent sudo apt-get)."""
+    absent = "celery-lab-no-such-package"  # no package has this name: dpkg reports it missing
+    proc = subprocess.run(["bash", "scripts/install-build-deps.sh", absent], cwd=REPO, capture_output=True, text=True,
+                          env={**os.environ, "CELERY_LAB_APT": "print"}, timeout=60)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert f"      {absent} asked for by the caller" in proc.stdout
+    assert "CELERY_LAB_APT=print: nothing installed. Run this yourself, then try again:" in proc.stderr
+    assert f"sudo apt-get update && sudo apt-get install -y --no-install-recommends {absent}" in proc.stderr

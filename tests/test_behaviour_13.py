@@ -202,3 +202,40 @@ def test_a_cold_shutdown_cancels_the_running_tasks_unless_soft(lab, module, rest
     start(services, module)
     open_gate(r)
     assert settled(r, ids, lost_at_most=counts["lost"]) == counts
+
+
+# --- kill-noted.sh: the lesson's kill of a PID noted in Redis, checked first (issue 24) --------------------------
+
+KILL_NOTED = r"""
+set -uo pipefail
+ip link set lo up
+redis-server --port 6379 --save '' --appendonly no --daemonize no >/dev/null & server=$!
+for _ in $(seq 100); do redis-cli ping >/dev/null 2>&1 && break; sleep 0.1; done
+bash -c 'exec -a celery sleep 60' & victim=$!   # a process of ours whose command line says celery
+sleep 60 & bystander=$!                          # one of ours that is not celery
+for value in -1 "" "1 2" 0 "$bystander" "$victim"; do
+  redis-cli set pid:worker "$value" >/dev/null
+  ./kill-noted.sh -TERM worker
+  echo "rc=$?"
+done
+wait "$victim"; echo "victim: $?"
+kill -0 "$bystander" && echo "bystander: alive"
+kill "$bystander" "$server"; wait
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a network namespace of its own (its Redis on 6379) takes root")
+def test_kill_noted_kills_only_a_celery_process_of_yours():
+    """A Redis of its own on 6379 in a network namespace of this test, as the lesson's: -1 (every process), an
+    empty value, two words, 0 and a PID of another program are refused, each saying why; the noted worker dies."""
+    env = {**os.environ, "PATH": f"{paths.redis_bin().parent}:{os.environ['PATH']}"}
+    proc = subprocess.run(["unshare", "--net", "bash", "-c", KILL_NOTED], cwd=LESSON, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.stdout.splitlines() == ["rc=1"] * 5 + ["rc=0", f"victim: {128 + signal.SIGTERM}",
+                                                       "bystander: alive"], proc.stdout + proc.stderr
+    said = proc.stderr.splitlines()
+    assert said[0] == "kill-noted.sh: pid:worker holds '-1', not a PID: nothing killed"
+    assert said[1] == "kill-noted.sh: pid:worker holds '', not a PID: nothing killed"
+    assert said[3] == "kill-noted.sh: pid:worker holds '0', not a PID: nothing killed"
+    assert said[4].startswith("kill-noted.sh: pid:worker names PID ") and "which is not a celery process of yours" \
+        in said[4] and "(sleep 60)" in said[4] and said[4].endswith(": nothing killed")

@@ -254,3 +254,77 @@ def test_a_default_user_open_to_all(course, wrong, other_hosts):
                                    flags=re.M))
     wrong("--aclfile", str(open_default), "--protected-mode", "no")
     assert_fails_with(run_check(course, "celery-user-limited"), course, "default-user-open")
+
+
+# --- issue 24: the lesson's CA signs for the lesson's hosts only, and each VM gets only its own secrets -------
+
+
+def _openssl(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+def _leaf(cwd: Path, name: str, signer: str, signer_key: Path, san: str, ca: bool = False) -> None:
+    """A certificate for `name` (SAN `san`), signed by `signer` (.crt) with `signer_key`; a CA itself if `ca`."""
+    assert _openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", f"{name}.key",
+                    cwd=cwd).returncode == 0
+    assert _openssl("req", "-new", "-key", f"{name}.key", "-subj", f"/CN={name}", "-out", f"{name}.csr",
+                    cwd=cwd).returncode == 0
+    ext = "basicConstraints = critical, CA:TRUE\nkeyUsage = keyCertSign\n" if ca else f"subjectAltName = {san}\n"
+    (cwd / f"{name}.ext").write_text(ext)
+    proc = _openssl("x509", "-req", "-in", f"{name}.csr", "-CA", signer, "-CAkey", str(signer_key), "-CAcreateserial",
+                    "-CAserial", str(cwd / "test.srl"), "-days", "2", "-extfile", f"{name}.ext", "-out", f"{name}.crt",
+                    cwd=cwd)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_the_lessons_ca_signs_only_for_the_lessons_names_and_no_other_ca(tmp_path):
+    env = {**os.environ, "CELERY_LAB_SECRETS": str(tmp_path)}
+    proc = subprocess.run(["bash", str(LESSON / "certs.sh")], env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    tls, ca_key = tmp_path / "lesson15" / "tls", tmp_path / "lesson15" / "ca" / "ca.key"
+    assert ca_key.exists() and not (tls / "ca.key").exists()  # the CA's key apart from what the hosts get
+    assert [oct(p.stat().st_mode & 0o777) for p in (tmp_path / "lesson15", tls, ca_key.parent)] == ["0o700"] * 3
+    # what it signed verifies; what it signs for another name or address does not (nameConstraints)
+    assert _openssl("verify", "-CAfile", "ca.crt", "redis.crt", cwd=tls).returncode == 0
+    _leaf(tls, "elsewhere", "ca.crt", ca_key, "DNS:example.org, IP:10.150.15.10")
+    _leaf(tls, "other-net", "ca.crt", ca_key, "DNS:redis, IP:192.0.2.10")
+    for name in ("elsewhere", "other-net"):
+        refused = _openssl("verify", "-CAfile", "ca.crt", f"{name}.crt", cwd=tls)
+        assert refused.returncode != 0 and "permitted subtree violation" in refused.stdout + refused.stderr
+    # nor does a CA it signed, for a name of the lesson (pathlen:0)
+    _leaf(tls, "sub-ca", "ca.crt", ca_key, "", ca=True)
+    _leaf(tls, "via-sub", "sub-ca.crt", tls / "sub-ca.key", "DNS:redis, IP:10.150.15.10")
+    refused = _openssl("verify", "-CAfile", "ca.crt", "-untrusted", "sub-ca.crt", "via-sub.crt", cwd=tls)
+    assert refused.returncode != 0 and "path length constraint exceeded" in refused.stdout + refused.stderr
+
+
+@pytest.mark.parametrize("host", ["redis", "w1", "w2"])
+def test_each_vm_gets_only_the_secrets_it_uses(tmp_path, host):
+    """Section 11: secrets-for.sh HOST, the stream piped from the client VM to HOST."""
+    env = {**os.environ, "CELERY_LAB_SECRETS": str(tmp_path), "HOME": str(tmp_path)}
+    for script in ("certs.sh", "users.sh", "ha.sh"):
+        subprocess.run(["bash", str(LESSON / script)], env=env, check=True, capture_output=True, timeout=120)
+    stream = subprocess.run(["bash", str(LESSON / "secrets-for.sh"), host], env=env, check=True, capture_output=True,
+                            timeout=60).stdout
+    names = subprocess.run(["tar", "-t"], input=stream, capture_output=True, check=True).stdout.decode().split()
+    own = {"redis": ["users.acl", "sentinel-users.acl", "ha-primary.conf", "sentinel-redis.conf"],
+           "w1": ["users.acl", "sentinel-users.acl", "ha-replica.conf", "sentinel-w1.conf", "celery.password"],
+           "w2": ["sentinel-users.acl", "sentinel-w2.conf", "celery.password"]}[host]
+    assert sorted(names) == sorted(["lesson15/", "lesson15/tls/", *(f"lesson15/{n}" for n in own),
+                                    "lesson15/tls/ca.crt", f"lesson15/tls/{host}.crt", f"lesson15/tls/{host}.key"])
+    # unpacked on the VM: the folders and secrets readable by their owner only
+    target = tmp_path / "vm"
+    target.mkdir()
+    subprocess.run(["tar", "-x", "-C", str(target)], input=stream, check=True)
+    for name in ("lesson15", "lesson15/tls", f"lesson15/tls/{host}.key", f"lesson15/{own[-1]}"):
+        assert (target / name).stat().st_mode & 0o077 == 0, name
+
+
+def test_secrets_for_an_unknown_host_or_before_the_secrets_says_what_to_do(tmp_path):
+    env = {**os.environ, "CELERY_LAB_SECRETS": str(tmp_path)}
+    unknown = subprocess.run(["bash", str(LESSON / "secrets-for.sh"), "client"], env=env, capture_output=True,
+                             text=True)
+    assert unknown.returncode == 2 and "usage: ./secrets-for.sh redis|w1|w2" in unknown.stderr
+    early = subprocess.run(["bash", str(LESSON / "secrets-for.sh"), "w1"], env=env, capture_output=True, text=True)
+    assert early.returncode == 1 and "run certs.sh, users.sh and ha.sh first (sections 3, 4, 10)" in early.stderr
+    assert early.stdout == ""

@@ -39,6 +39,24 @@ def test_stop_ends_the_group_when_its_leader_died_first(services, tmp_path):
     assert poll(lambda: not group_members(group), 30), f"left running: {group_members(group)}"
 
 
+def test_an_empty_group_is_not_signalled(services, tmp_path, monkeypatch):
+    """Once a stopped process's group is empty its number may be reused: stop() signals it no more (issue 24)."""
+    proc = services.add(Process("sleep", ["sleep", "600"], tmp_path, tmp_path / "sleep.log"))
+    group = proc.pid
+    assert poll(lambda: group_members(group) == [group], 30), group_members(group)
+    sent = []
+    real_killpg = os.killpg
+
+    def killpg(pgid, sig):
+        sent.append((sig, bool(group_members(pgid))))
+        real_killpg(pgid, sig)
+
+    monkeypatch.setattr(os, "killpg", killpg)
+    services.stop(proc)
+    assert sent and sent[0] == (signal.SIGTERM, True), sent
+    assert all(members for _, members in sent), f"a signal went to an empty group: {sent}"
+
+
 def test_no_pool_child_survives_its_worker_killed_first(services, redis_server):
     """SIGKILL a worker's main process, then stop(): no pool child is left.
 
@@ -423,3 +441,27 @@ def test_forwarding_and_firewall_rules_are_given_back():
     assert lines[0] == "changes seen", proc.stdout
     assert lines[1].startswith("    host left as found: net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0"), lines
     assert lines[-1] == "0", proc.stdout  # no LIBVIRT_* chain left
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces take root (CI, make test, the tour's user namespace)")
+def test_hosts_down_ends_what_still_runs_on_the_hosts(tmp_path):
+    """Lesson 15's hosts.sh down: a process left on a host ends with it, not orphaned without a network."""
+    lesson = REPO / "lessons" / "15-several-hosts"
+    env = {**os.environ, "CELERY_LAB_HOSTS": f"dn{os.getpid()}"}
+    subprocess.run(["bash", str(lesson / "hosts.sh"), "up"], env=env, check=True, capture_output=True, timeout=60)
+    try:
+        left = subprocess.Popen([str(lesson / "on.sh"), "w1", "sleep", "600"], env=env, start_new_session=True)
+        assert poll(lambda: subprocess.run(["ip", "netns", "pids", f"dn{os.getpid()}-w1"], capture_output=True,
+                                           text=True).stdout.split() == [str(left.pid)], 30)
+    finally:
+        down = subprocess.run(["bash", str(lesson / "hosts.sh"), "down"], env=env, capture_output=True, text=True,
+                              timeout=60)
+    try:
+        assert down.returncode == 0, down.stderr
+        assert f"dn{os.getpid()}-w1: stopped what still ran there (pids {left.pid})" in down.stdout, down.stdout
+        assert left.wait(timeout=10) == -signal.SIGTERM
+    finally:
+        if left.poll() is None:  # what this test started, it stops (by PID), also when it fails
+            left.kill()
+            left.wait()
+    assert not Path(f"/run/netns/dn{os.getpid()}-w1").exists()

@@ -12,6 +12,7 @@ for user in replica sentinel; do
   [ -s "$dir/$user.password" ] || { echo "ha.sh: no password for the user $user: run ./users.sh first (lesson 15, section 4)" >&2; exit 1; }
 done
 umask 077
+chmod 700 "$dir"  # the servers rewrite these files (Sentinel at every start): only you may look inside
 for role in primary replica; do
   { cat "$here/$role.conf"
     echo "# ha.sh: the replica's login to its primary (after a failover, the other server is the replica)"

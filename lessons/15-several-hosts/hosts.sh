@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Lesson 15's "hosts": Linux network namespaces on a private virtual link, made on this machine.
 #   ./hosts.sh up       make them (a host that is already there is left as it is)
-#   ./hosts.sh down     remove them (and with them every address and link they hold)
+#   ./hosts.sh down     remove them (and with them every address and link they hold), after ending
+#                       what still runs on them
 #   ./hosts.sh status   list them with their addresses
 #   ./hosts.sh names    the namespaces' names, the switch's first (what the stage checker looks for)
 # It takes root: not root, it runs itself again with sudo.
@@ -44,10 +45,28 @@ up() {
   done
 }
 
+# stop_inside NS: what still runs on a host (a worker, a Redis) ends with it, by PID — deleting the namespace
+# alone would leave those processes running, unreachable, on no network at all
+stop_inside() {
+  local pids left
+  pids="$(ip netns pids "$1" | tr '\n' ' ')"
+  [ -n "${pids// /}" ] || return 0
+  # shellcheck disable=SC2086  # one PID a word
+  kill -TERM $pids 2>/dev/null || true
+  for _ in $(seq 100); do  # up to 10 s for a warm shutdown
+    [ -n "$(ip netns pids "$1")" ] || break
+    sleep 0.1
+  done
+  left="$(ip netns pids "$1" | tr '\n' ' ')"
+  # shellcheck disable=SC2086
+  if [ -n "${left// /}" ]; then kill -KILL $left 2>/dev/null || true; fi
+  echo "$1: stopped what still ran there (pids ${pids% })"
+}
+
 down() {
   for entry in "${hosts[@]}"; do
     ns="$prefix-${entry%%:*}"
-    if have "$ns"; then ip netns delete "$ns" && echo "$ns: removed"; fi
+    if have "$ns"; then stop_inside "$ns"; ip netns delete "$ns" && echo "$ns: removed"; fi
   done
   if have "$lan"; then ip netns delete "$lan" && echo "$lan: removed"; fi
 }

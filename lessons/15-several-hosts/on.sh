@@ -11,6 +11,9 @@ set -euo pipefail
 host="$1" ns="${CELERY_LAB_HOSTS:-cl}-$1"; shift
 clean_env=(env -i HOME="$HOME" PATH="$PATH" LANG="${LANG:-C.UTF-8}" ${TERM:+TERM="$TERM"}
   ${PYTHONUNBUFFERED:+PYTHONUNBUFFERED="$PYTHONUNBUFFERED"} ${CELERY_LAB_HOSTS:+CELERY_LAB_HOSTS="$CELERY_LAB_HOSTS"})
+# Files made on a host are yours alone: Redis and Sentinel rewrite their config files (passwords included)
+# as 0644 minus the umask of the process (Redis 7.0's config.c), and so would make them readable by all.
+umask 077
 if [ ! -e "/run/netns/$ns" ]; then
   if [ "$(hostname)" = "$host" ]; then exec "${clean_env[@]}" "$@"; fi
   echo "on.sh: no host $ns: make the hosts first with ./hosts.sh up (lesson 15, section 1);" \

@@ -92,8 +92,11 @@ class Process:
             except subprocess.TimeoutExpired:
                 _signal_group(group, signal.SIGKILL)
                 self.proc.wait(timeout=5)
-        # whatever is left of the group: pool children of a main process that died first
-        _signal_group(group, signal.SIGKILL)
+        # whatever is left of the group: pool children of a main process that died first. Only while it has
+        # members: the kernel reuses no PID that numbers a live group, but an empty group's number may by now
+        # be a new process's, or its group's.
+        if group_members(group):
+            _signal_group(group, signal.SIGKILL)
 
 
 def _signal_group(group: int, sig: int) -> None:
