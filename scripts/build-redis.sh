@@ -215,6 +215,13 @@ fi
 info "built in $((SECONDS - start)) s"
 
 # --- 6. test -------------------------------------------------------------------------------------
+why_tests_failed() { # LOG: the likeliest cause, named
+  if ! command -v tclsh >/dev/null; then echo "no tclsh: run scripts/install-build-deps.sh (lesson 02)"
+  elif grep -qiE "address already in use|couldn't open socket" "$1"; then
+    echo "the ports they listen on (from 21079) were taken: another Redis build or test runs on this machine; run again once it has ended"
+  else echo "the [err] and [exception] lines of the log name the failing test"
+  fi
+}
 as_tester=()
 tested="$src"  # the tree the tests run in
 if [ -n "$test_user" ] && [ "$tests" != none ]; then
@@ -235,7 +242,7 @@ case "$tests" in
     args=(); for t in "${units[@]}"; do args+=(--single "$t"); done
     start=$SECONDS
     (cd "$tested" && "${as_tester[@]}" ./runtest --clients "$TEST_CLIENTS" "${args[@]}") >"$src/test.log" 2>&1 \
-      || { tail -n 30 "$src/test.log" >&2; die "Redis's tests failed (log: $src/test.log); is tcl installed?"; }
+      || { tail -n 30 "$src/test.log" >&2; die "Redis's tests failed (log: $src/test.log): $(why_tests_failed "$src/test.log")"; }
     plain="$(sed 's/\x1b\[[0-9;]*m//g' "$src/test.log")"
     grep -q 'All tests passed' <<<"$plain" || { tail -n 30 "$src/test.log" >&2; die "Redis's tests did not all pass (log: $src/test.log)"; }
     info "$(grep -c '^\[ok\]' <<<"$plain") tests passed in $((SECONDS - start)) s (log: $src/test.log)"

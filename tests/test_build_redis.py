@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
+import pytest
 from conftest import REPO
 from courselab import paths
 
@@ -98,3 +99,18 @@ def test_the_private_apt_sources_keep_apts_signature_checks(tmp_path):
     assert rendered["src1.sources"].splitlines() == [
         "Types: deb-src", "URIs: http://mirror.invalid/debian", "Suites: bookworm", "Components: main",
         "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg"]
+
+
+@pytest.mark.parametrize("log, cause", [
+    ("[exception]: couldn't open socket: address already in use", "another Redis build or test runs on this machine"),
+    ("[err]: SET and GET in tests/unit/type/string.tcl", "the [err] and [exception] lines of the log name"),
+])
+def test_failed_redis_tests_name_their_likeliest_cause(tmp_path, log, cause):
+    """Two builds at once collide on the test suite's ports: said so, not "is tcl installed?" (tcl is)."""
+    (tmp_path / "test.log").write_text(log + "\n")
+    script = (REPO / "scripts" / "build-redis.sh").read_text()
+    function = script[script.index("why_tests_failed() {"):]
+    function = function[:function.index("\n}\n") + 3]
+    said = subprocess.run(["bash", "-c", function + 'why_tests_failed "$1"', "-", str(tmp_path / "test.log")],
+                          capture_output=True, text=True, check=True).stdout
+    assert cause in said and "tcl" not in said.lower()

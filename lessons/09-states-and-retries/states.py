@@ -57,7 +57,7 @@ def tidy(seconds):
     return 'finished in time'
 
 
-# time_limit: past it, the worker kills the process running the task (SIGKILL), whatever it does.
+# time_limit: past it, the worker ends the process running the task (SIGTERM, SIGKILL), whatever it does.
 @app.task(time_limit=2)
 def stuck(seconds):
     time.sleep(seconds)
