@@ -194,6 +194,7 @@ if [ "${BLESS:-0}" = 1 ]; then
   .venv/bin/python scripts/play.py --adopt "$state/blessed" "${vm_lessons[@]}"
   info "took the VM's blessed outputs into lessons/: review them with git diff lessons/"
   vagrant rsync >/dev/null  # and played again below, as written now, to show they hold
+  vagrant provision --provision-with course >/dev/null  # JupyterLab's copy of the course follows
 fi
 phase "Inside the VM: the VM path's lessons ${vm_lessons[*]} (make play)"
 if ! vagrant ssh -c "cd ~/celery-lab && make play LESSON='${vm_lessons[*]}'" 2>&1 | tee "$state/tour.log" \

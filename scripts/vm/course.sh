@@ -58,9 +58,9 @@ if [ "$(stat -c %a "$jupyter_home")" != 700 ]; then chmod 700 "$jupyter_home"; c
 # It copies as itself: what it cannot read in /vagrant (a file private on your computer) stays out.
 rc=0
 err="$(mktemp)"  # root's own file: never a path in the user's home, where a symlink could point anywhere
-copied="$(runuser -u "$jupyter_user" -- rsync -a --update --itemize-changes --exclude .git/ --exclude .venv/ \
-  --exclude .redis/ --exclude .run/ --exclude .vagrant/ --exclude __pycache__/ --exclude 'celerybeat-schedule*' \
-  /vagrant/ "$jupyter_home/celery-lab/" 2>"$err")" || rc=$?
+# Not copied: what git ignores there (the venv, Redis's build, what the lessons leave behind when played).
+copied="$(runuser -u "$jupyter_user" -- rsync -a --omit-dir-times --update --itemize-changes --exclude .git/ \
+  --exclude-from=/vagrant/.gitignore /vagrant/ "$jupyter_home/celery-lab/" 2>"$err")" || rc=$?
 case "$rc" in
   0) ;;
   23) info "left out, not readable for $jupyter_user: $(grep -o '"[^"]*"' "$err" | tr '\n' ' ')" ;;
@@ -68,7 +68,10 @@ case "$rc" in
      die "could not copy /vagrant for $jupyter_user (rsync exit $rc): is your clone's folder private on your computer? (chmod 755 it there, then vagrant reload)" ;;
 esac
 rm -f "$err"
-if [ -n "$copied" ]; then info "copied: $(wc -l <<<"$copied") files and folders"; changed; else info "unchanged: its copy"; fi
+if [ -n "$copied" ]; then
+  info "copied: $(wc -l <<<"$copied") files and folders: $(awk '{print $2}' <<<"$copied" | head -n 8 | tr '\n' ' ')…"
+  changed
+else info "unchanged: its copy"; fi
 if [ "$(readlink "$jupyter_home/celery-lab/.venv")" != /vagrant/.venv ]; then
   runuser -u "$jupyter_user" -- ln -sfn /vagrant/.venv "$jupyter_home/celery-lab/.venv"
   info "linked: its .venv -> /vagrant/.venv (read only for it)"; changed
