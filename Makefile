@@ -58,10 +58,10 @@ bless: deps venv redis ## rewrite lessons' shown outputs from a real run: make b
 	@$(BIN)/python scripts/play.py --bless $(or $(LESSON),$(error name the lessons: make bless LESSON=03))
 
 bench: deps venv redis ## the performance ladder (lesson 14): Celery rung by rung against raw Redis, a table and a chart
-	@$(BIN)/python scripts/ladder.py $(ARGS)
+	@$(BIN)/python scripts/bench.py $(ARGS)
 
 bench-trip: deps venv redis ## Celery's round trip and the article's polling against raw Redis (lesson 06)
-	@$(BIN)/python scripts/bench.py
+	@$(BIN)/python scripts/bench-trip.py
 
 notebook: deps venv redis ## open JupyterLab on notebooks/ with the course's venv as the kernel
 	@$(BIN)/python scripts/notebook.py

@@ -61,7 +61,7 @@ FAILING = {
     "reliable-acks-late": "early-acks",
     "reliable-nothing-lost": "tasks-lost",
     "reliable-broker-keeps": "broker-forgets",
-    # lesson 14's: tests/test_ladder.py
+    # lesson 14's: tests/test_bench.py
     "ladder-measured": "no-ladder",
     # lesson 15's: tests/test_behaviour_15_tls.py
     "hosts-up": "no-hosts",

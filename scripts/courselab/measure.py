@@ -1,4 +1,4 @@
-"""Timing helpers shared by the course's benchmarks (scripts/bench.py, scripts/ladder.py): samples, their
+"""Timing helpers shared by the course's benchmarks (scripts/bench-trip.py, scripts/bench.py): samples, their
 median and p99, and a stand-in worker on raw Redis. Nothing here asserts a time."""
 
 from __future__ import annotations
