@@ -158,8 +158,9 @@ def unnumbered(title: str) -> str:
 
 
 def pages() -> list[tuple[str, Path]]:
-    """Every page that has (or should have) a Chinese edition: the course's README and each lesson's."""
-    out = [("README.md", paths.REPO / "README.md")]
+    """Every page that has (or should have) a Chinese edition: the course's README, its detail (docs/course/),
+    and each lesson's."""
+    out = [("README.md", paths.REPO / "README.md"), ("docs/course", paths.REPO / "docs" / "course" / "README.md")]
     out += [(f"lessons/{d.name}", d / "README.md") for d in sorted(paths.LESSONS.iterdir())
             if (d / "README.md").is_file()]
     return out
