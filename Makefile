@@ -12,7 +12,7 @@ export CELERY_LAB_REDIS_PREFIX ?= $(CURDIR)/.redis/redis-$(REDIS_VERSION)
 # Lesson 15's Redis, built again with TLS (BUILD_TLS=yes), beside the course's own.
 export CELERY_LAB_REDIS_TLS_PREFIX ?= $(CURDIR)/.redis/redis-$(REDIS_VERSION)-tls
 
-.PHONY: help deps browser venv redis redis-tls tour check play bless bench bench-trip notebook lint test test-learner test-container test-arm64 test-lock test-vm lock clean
+.PHONY: help deps browser venv redis redis-tls tour check play bless bench bench-trip notebook words lint test test-learner test-container test-arm64 test-lock test-vm lock clean
 
 help: ## list the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -65,6 +65,9 @@ bench-trip: deps venv redis ## Celery's round trip and the article's polling aga
 
 notebook: deps venv redis ## open JupyterLab on notebooks/ with the course's venv as the kernel
 	@$(BIN)/python scripts/notebook.py
+
+words: $(BIN)/.installed ## how much each lesson asks to read on its step path (prose outside code and asides), against the targets
+	@$(BIN)/python scripts/words.py
 
 lint: venv ## ruff over the course's Python
 	@$(BIN)/ruff check .

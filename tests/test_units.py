@@ -316,3 +316,16 @@ def test_a_process_that_ends_while_the_terminals_stop_has_no_children():
         proc.wait()
     assert not Path(f"/proc/{proc.pid}").exists()
     assert _children(proc.pid) == []
+
+
+def test_the_step_paths_words_leave_out_code_and_asides():
+    from courselab import words
+
+    text = ("# 03 · A lesson\n\nOne two three.\n\n## 1. Start\n\nFour five.\n\n```bash term=main\nredis-server\n"
+            "## not a heading\n```\n\n<details><summary>Why six</summary>\n\nseven eight nine ten\n\n</details>\n\n"
+            "## 2. Stop\n\n```python file=server.py\nx = 1\n```\n\nEleven.\n")
+    m = words.measure(text, "03-a-lesson")
+    assert [(s.title, s.words, s.commands) for s in m.sections] == [
+        ("(before the first section)", 6, 0), ("1. Start", 4, 1), ("2. Stop", 3, 0)]
+    assert m.aside_words == 6 and m.words == 13 and m.commands == 1  # a listing (file=) is not a command
+    assert words.over(m) == []
