@@ -140,6 +140,23 @@ def lesson_lab(redis_dir: Path, lesson: str, app: str) -> Iterator[tuple]:
         mp.undo()
 
 
+# --- a stage check's outcome, as the tests of every lesson assert it --------------------------------------
+
+
+def assert_fails_with(result, course, cause_id: str):
+    assert not result.ok, result.detail
+    assert result.cause is not None, f"no cause recognised for: {result.detail}"
+    assert result.cause.id == cause_id, result.detail
+    cause = course.causes[cause_id]
+    assert result.hint and "{" not in result.hint, result.hint  # rendered, placeholders filled
+    assert result.where.startswith("lessons/") and cause.section in result.where
+
+
+def assert_passes(result):
+    assert result.ok, f"{result.check.id}: {result.detail} / {result.hint}"
+    assert result.detail
+
+
 # --- how pytest-xdist shares the tests out (`make test`: -n 4 --dist loadfile) ------------------------
 
 
@@ -149,11 +166,11 @@ LONGEST_FIRST = (
     "tests/test_transcripts.py::test_lesson_plays_as_written[13-",
     "tests/test_transcripts.py::test_lesson_plays_as_written[11-",
     "notebooks/13-",
-    "tests/test_transcript_02.py",
+    "tests/test_02_transcript.py",
     "notebooks/11-",
     "tests/test_transcripts.py::test_lesson_plays_as_written[14-",
-    "tests/test_behaviour_13",
-    "tests/test_behaviour_11.py",
+    "tests/test_13_",
+    "tests/test_11_behaviour.py",
 )
 
 

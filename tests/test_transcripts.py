@@ -24,7 +24,7 @@ from courselab.transcript import lessons
 LESSONS = lessons()
 # Each play runs in private namespaces: its own 6379 and its own copy of the lesson folders (lesson 03's
 # dump.rdb, beat's schedule file), so pytest-xdist runs the plays side by side (conftest.py: PlaysApart).
-# Lesson 02 builds Redis in the learner's home, and test_transcript_02.py plays it as the tour does.
+# Lesson 02 builds Redis in the learner's home, and test_02_transcript.py plays it as the tour does.
 ALONE = {"02-build-redis"}
 
 

@@ -1,7 +1,7 @@
 """What lesson 13 says of a broken broker, counted on real workers and real Redis servers: the broker's Redis
 (broker.conf, a second one: the ledger stays in the first) killed under load without and with an append-only
 file, and filled up with an evicting and with a refusing policy. Counts only, never a time.
-(tests/test_behaviour_13.py holds the worker's faults; this file runs beside it.)
+(tests/test_13_behaviour.py holds the worker's faults; this file runs beside it.)
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import redis
 from conftest import lesson_lab
 from courselab.services import RedisServer, free_port
 from courselab.terminals import poll
-from test_behaviour_13 import LESSON, open_gate, run_script, settled, start, submit, wait_past_visibility_timeout
+from test_13_behaviour import LESSON, open_gate, run_script, settled, start, submit, wait_past_visibility_timeout
 
 
 @pytest.fixture

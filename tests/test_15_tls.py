@@ -13,11 +13,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import run_check
+from conftest import assert_fails_with, assert_passes, run_check
 from courselab.hosts import LESSON, REDIS_ADDRESS, Hosts, TLSRedis, build_tls_redis
 from courselab.hosts import secrets as hosts_secrets
 from courselab.services import Services, Worker
-from test_stages import assert_fails_with, assert_passes
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root (CI runs as root)")
 

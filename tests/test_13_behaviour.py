@@ -6,7 +6,7 @@ finds its victim running, whatever the machine's speed; injects one fault — a 
 process killed with SIGKILL, a warm, cold or soft shutdown — and asserts the counts (lost, run twice, started
 twice), never a time. The worker is the lesson's, with its defaults (reliable.py), acknowledging late (safe.py)
 or with a soft shutdown (patient.py).
-The broker's faults are in tests/test_behaviour_13_broker.py.
+The broker's faults are in tests/test_13_broker.py.
 """
 
 from __future__ import annotations

@@ -11,9 +11,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO, run_check
+from conftest import REPO, assert_fails_with, assert_passes, run_check
 from courselab import ladder, ladder_view, profiling
-from test_stages import assert_fails_with, assert_passes
 
 
 @pytest.fixture(scope="module")

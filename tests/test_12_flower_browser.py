@@ -5,7 +5,7 @@ Flower is started by the lesson's own flower.sh, on a free loopback port, with a
 real Redis. The browser without the password is refused; logged in (HTTP basic authentication, the
 header sent with every request), it finds on Flower's Tasks page the id of a task the test just ran.
 The dashboard screenshot it takes is the lesson's flower-dashboard.png when the lesson's outputs are
-blessed: CELERY_LAB_BLESS_SCREENSHOT=1 pytest tests/test_flower_browser.py
+blessed: CELERY_LAB_BLESS_SCREENSHOT=1 pytest tests/test_12_flower_browser.py
 """
 
 from __future__ import annotations

@@ -14,10 +14,9 @@ import sys
 import time
 
 import pytest
-from conftest import run_check
+from conftest import assert_fails_with, assert_passes, run_check
 from courselab.hosts import LESSON, Hosts, TLSRedis, build_tls_redis, replicated_redis
 from courselab.services import Services, Worker
-from test_stages import assert_fails_with, assert_passes
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root (CI runs as root)")
 

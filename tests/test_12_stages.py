@@ -16,11 +16,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import run_check
+from conftest import assert_fails_with, assert_passes, run_check
 from courselab import lessonapp, paths
 from courselab.services import Flower, Process, ServiceError, Worker, free_port
 from courselab.terminals import can_isolate, poll
-from test_stages import assert_fails_with, assert_passes
 
 LESSON = paths.lesson_dir("12")
 CELERY = str(Path(sys.executable).with_name("celery"))

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import pytest
 import redis
-from conftest import run_check
+from conftest import assert_fails_with, assert_passes, run_check
 from courselab import lessonapp, paths
 from courselab.services import free_port
-from test_behaviour_13 import kill_pool_process, open_gate, settled, start, submit
-from test_behaviour_13_broker import broker_redis
-from test_stages import assert_fails_with, assert_passes
+from test_13_behaviour import kill_pool_process, open_gate, settled, start, submit
+from test_13_broker import broker_redis
 
 
 def ledger():
