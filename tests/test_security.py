@@ -9,6 +9,7 @@ is not deleted; a certificate the host does not trust is not carried into the VM
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -470,3 +471,16 @@ def test_hosts_down_ends_what_still_runs_on_the_hosts(tmp_path):
             left.kill()
             left.wait()
     assert not Path(f"/run/netns/dn{os.getpid()}-w1").exists()
+
+
+def test_the_vm_scripts_keep_secrets_off_command_lines_and_extract_nothing_as_root():
+    """Static, as the scripts run only in make test-vm: the host's package index (it may carry credentials)
+    reaches pip through the environment, never runuser's argv, which `ps` shows to every user; the blessed
+    READMEs taken back from the VM are extracted without the VM's owners and modes (setuid bits)."""
+    course = (REPO / "scripts" / "vm" / "course.sh").read_text()
+    assert "export PIP_INDEX_URL" in course
+    assert not re.search(r"runuser[^\n]*(PIP_INDEX_URL|PIP_CERT)=", course.replace("\\\n", " "))
+    test_vm = (REPO / "scripts" / "test-vm.sh").read_text()
+    extracts = [line for line in test_vm.splitlines() if re.search(r"\btar -x", line)]
+    assert extracts and all("--no-same-owner --no-same-permissions" in line for line in extracts), extracts
+    assert "/tmp/celery-lab-flower" not in test_vm  # Flower's log and PID: a private mktemp -d folder
