@@ -69,7 +69,8 @@ case "$rc" in
 esac
 rm -f "$err"
 if [ -n "$copied" ]; then
-  info "copied: $(wc -l <<<"$copied") files and folders: $(awk '{print $2}' <<<"$copied" | head -n 8 | tr '\n' ' ')…"
+  copied="$(awk '$1 ~ /^[<>ch.][fdL]/ && $2 != "./" {print $2}' <<<"$copied")"  # rsync's itemized names
+  info "copied: $(wc -l <<<"$copied") files and folders: $(head -n 8 <<<"$copied" | tr '\n' ' ')…"
   changed
 else info "unchanged: its copy"; fi
 if [ "$(readlink "$jupyter_home/celery-lab/.venv")" != /vagrant/.venv ]; then
