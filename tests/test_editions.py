@@ -248,3 +248,11 @@ def test_every_hint_points_to_its_section_in_the_chinese_edition_too(course):
             en, zh = cause.where(lesson, lang=i18n.EN), cause.where(lesson, lang=i18n.ZH)
             assert zh.startswith(f"lessons/{lesson}/README.zh-CN.md，小节「"), \
                 f"[causes.{cause.id}] in {lesson}: {en} has no Chinese counterpart ({zh})"
+
+
+def test_a_hints_section_is_the_one_of_exactly_that_title(course):
+    """[causes.packaged] says section "Install": lesson 02's "6. Install", not "1. Install the build prerequisites"
+    (the first heading that holds the word), in Chinese too."""
+    cause = course.causes["packaged"]
+    assert cause.section == "Install"
+    assert cause.where("02-build-redis", lang=i18n.ZH) == "lessons/02-build-redis/README.zh-CN.md，小节「安装」"

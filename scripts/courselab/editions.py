@@ -146,8 +146,15 @@ def section_title(en_text: str, zh_text: str, title: str) -> str | None:
     """The Chinese heading of the first English section whose title holds `title` (a hint's `section`: "Build"
     for "## 4. Build"), found by position; without its number."""
     en, zh = read(en_text), read(zh_text)
-    for (level, en_title, _), (_, zh_title, _) in zip(en.headings, zh.headings, strict=False):
-        if level > 1 and title in en_title:
+    pairs = [(en_title, zh_title) for (level, en_title, _), (_, zh_title, _) in zip(en.headings, zh.headings,
+                                                                                     strict=False) if level > 1]
+    # the section of exactly that title first ("Install" is "## 6. Install", not "## 1. Install the build
+    # prerequisites"), else the first that holds it
+    for en_title, zh_title in pairs:
+        if unnumbered(en_title) == title:
+            return unnumbered(zh_title)
+    for en_title, zh_title in pairs:
+        if title in en_title:
             return unnumbered(zh_title)
     return None
 
