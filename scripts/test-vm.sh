@@ -221,12 +221,13 @@ phase "From the host: the forwarded JupyterLab port"
 # on its standard input (-K -) as a header.
 token="$(vagrant ssh -c 'cat ~/.celery-lab-jupyter-token' 2>/dev/null | tr -d '\r\n')"
 [ ${#token} -ge 32 ] || die "no JupyterLab token in the VM"
-api() { # WITH_TOKEN(1|0) METHOD PATH [curl options]: JupyterLab's REST API through the forward
-  local header=""
-  [ "$1" = 1 ] && header="header = \"Authorization: token $token\""
-  curl -s -m 60 -X "$2" -K - "${@:4}" "http://127.0.0.1:$CELERY_LAB_JUPYTER_PORT$3" <<<"$header"
+# http_code PORT PATH [CURL_CONFIG]: the HTTP status of 127.0.0.1:PORT/PATH; a secret goes in CURL_CONFIG, which
+# curl reads from its standard input (-K -), never from its command line
+http_code() { curl -s -m 10 -o /dev/null -w '%{http_code}' -K - "http://127.0.0.1:$1$2" <<<"${3:-}" || true; }
+status() { # WITH_TOKEN(1|0): JupyterLab's /api/status through the forward
+  if [ "$1" = 1 ]; then http_code "$CELERY_LAB_JUPYTER_PORT" /api/status "header = \"Authorization: token $token\""
+  else http_code "$CELERY_LAB_JUPYTER_PORT" /api/status; fi
 }
-status() { api "$1" GET /api/status -m 10 -o /dev/null -w '%{http_code}' || true; }  # $1: with the token?
 for _ in $(seq 60); do
   code="$(status 1)"
   [ "$code" = 200 ] && break
@@ -328,10 +329,9 @@ stop_flower() {
   vagrant ssh -c "pid=\$(cat $flower_dir/flower.pid) && [[ \$pid =~ ^[0-9]+\$ ]] && ps -o args= -p \$pid | grep -q celery \\
     && kill -- -\$pid; rm -rf $flower_dir" >/dev/null 2>&1 || true
 }
-flower() { # WITH_PASSWORD(1|0) PATH: Flower's HTTP status through the forward; the password on curl's stdin
-  local header=""
-  [ "$1" = 1 ] && header="user = \"learner:$flower_password\""
-  curl -s -m 10 -o /dev/null -w '%{http_code}' -K - "http://127.0.0.1:$CELERY_LAB_FLOWER_PORT$2" <<<"$header" || true
+flower() { # WITH_PASSWORD(1|0) PATH: Flower's HTTP status through the forward
+  if [ "$1" = 1 ]; then http_code "$CELERY_LAB_FLOWER_PORT" "$2" "user = \"learner:$flower_password\""
+  else http_code "$CELERY_LAB_FLOWER_PORT" "$2"; fi
 }
 flower_password=""
 for _ in $(seq 60); do
