@@ -78,10 +78,16 @@ firewall_rules() {
     { sub(/ \[[0-9]+:[0-9]+\]$/, ""); body = body $0 "\n"; if ($0 ~ /^-/ || ($0 ~ /^:/ && $2 != "ACCEPT")) content = 1 }'
 }
 
+# host_sysctls: the forwarding switches as NAME=VALUE lines (what `sysctl -w` takes back)
+host_sysctls() {
+  local name
+  for name in "${HOST_SYSCTLS[@]}"; do echo "$name=$(sysctl -n "$name" 2>/dev/null)"; done
+}
+
 # host_state: one line per thing host_restore gives back, to compare before and after
 host_state() {
   local name
-  for name in "${HOST_SYSCTLS[@]}"; do echo "$name=$(sysctl -n "$name" 2>/dev/null)"; done
+  host_sysctls
   if [ -e /dev/kvm ]; then echo "/dev/kvm $(stat -c '%a %U:%G' /dev/kvm)"; fi
   for name in iptables ip6tables; do firewall_rules "$name" | sed "s/^/$name: /"; done
 }
@@ -90,7 +96,7 @@ host_state() {
 host_save() {
   local dir=$1 name
   mkdir -p "$dir" && chmod 700 "$dir"
-  for name in "${HOST_SYSCTLS[@]}"; do echo "$name=$(sysctl -n "$name" 2>/dev/null)"; done >"$dir/sysctl"
+  host_sysctls >"$dir/sysctl"
   if [ -e /dev/kvm ]; then stat -c '%a %u %g' /dev/kvm >"$dir/kvm"; fi
   for name in iptables ip6tables; do
     if command -v "$name-save" >/dev/null; then "$name-save" 2>/dev/null | sed '/^#/d' >"$dir/$name"; fi
