@@ -9,10 +9,8 @@ BIN := $(VENV)/bin
 # Where the tour and the tests find Redis: built from source into an ignored folder of the repo.
 REDIS_VERSION := $(shell awk '!/^\#/ && $$5 == "default" { sub(/^redis-/, "", $$1); sub(/\.tar\.gz$$/, "", $$1); print $$1 }' scripts/redis-releases.txt)
 export CELERY_LAB_REDIS_PREFIX ?= $(CURDIR)/.redis/redis-$(REDIS_VERSION)
-# Lesson 15's Redis, built again with TLS (BUILD_TLS=yes), beside the course's own.
-export CELERY_LAB_REDIS_TLS_PREFIX ?= $(CURDIR)/.redis/redis-$(REDIS_VERSION)-tls
 
-.PHONY: help deps browser venv redis redis-tls tour check play bless bench bench-trip notebook words lint test test-learner test-container test-arm64 test-lock test-vm lock clean
+.PHONY: help deps browser venv redis tour check play bless bench bench-trip notebook words lint test test-learner test-container test-arm64 test-lock test-vm lock clean
 
 help: ## list the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -37,13 +35,8 @@ $(BIN)/.installed: requirements.txt requirements-hiredis.txt
 	  -r requirements-hiredis.txt
 	@touch $@
 
-redis: deps ## build Redis from source into .redis/ (skipped when already built)
+redis: deps ## build Redis from source, with TLS, into .redis/ (skipped when already built)
 	@bash scripts/build-redis.sh --prefix "$(CELERY_LAB_REDIS_PREFIX)"
-
-redis-tls: ## Redis again, with TLS (OpenSSL's headers from apt), for lesson 15: into .redis/redis-VERSION-tls
-	@bash scripts/install-build-deps.sh libssl-dev
-	@bash scripts/build-redis.sh --prefix "$(CELERY_LAB_REDIS_TLS_PREFIX)" --workdir .redis/tls --downloads .redis/downloads \
-	  --make-args BUILD_TLS=yes --test smoke
 
 tour: deps venv redis ## set-up, then play every lesson from 02 on as written, in real terminals
 	@$(BIN)/python scripts/tour.py

@@ -10,14 +10,16 @@
 #                               [--test-user USER] [--offline] [--force] [--fetch-only]
 # Every option also has an environment variable: REDIS_VERSION, REDIS_PREFIX, REDIS_WORKDIR,
 # REDIS_DOWNLOADS, REDIS_TARBALL, REDIS_TEST, REDIS_MAKE_ARGS, REDIS_TEST_USER, REDIS_OFFLINE=1,
-# REDIS_FORCE=1. --make-args takes VAR=value words only (USE_SYSTEMD=yes, say). --test-user (as
+# REDIS_FORCE=1. --make-args takes VAR=value words only; by default BUILD_TLS=yes (TLS, for Redis across
+# several hosts; OpenSSL's headers from libssl-dev), the VM adds USE_SYSTEMD=yes. --test-user (as
 # root) runs Redis's test suite as that unprivileged user: the VM's provisioning does. --test smoke
 # runs three units only (counters, hashes, the protocol): that the build answers, where the fast
 # subset would take minutes (make test-vm, under emulation).
 # --fetch-only stops after the tarball is fetched and verified (into --downloads, by default
 # WORKDIR/downloads: `--fetch-only --downloads ~/redis-src` is lesson 02's by-hand download).
 #
-# Idempotent: when PREFIX already holds redis-server of the wanted version it says so and stops.
+# Idempotent: when PREFIX already holds redis-server of the wanted version (with TLS, when BUILD_TLS=yes
+# is asked for) it says so and stops.
 # Safe: nothing is extracted, built or installed before the tarball matched the official digest.
 set -euo pipefail
 
@@ -37,7 +39,7 @@ workdir="${REDIS_WORKDIR:-$repo/.redis}"
 downloads="${REDIS_DOWNLOADS:-}"
 tarball_in="${REDIS_TARBALL:-}"
 tests="${REDIS_TEST:-fast}"
-make_args="${REDIS_MAKE_ARGS:-}"
+make_args="${REDIS_MAKE_ARGS-BUILD_TLS=yes}"
 test_user="${REDIS_TEST_USER:-}"
 offline="${REDIS_OFFLINE:-0}"
 force="${REDIS_FORCE:-0}"
@@ -92,13 +94,22 @@ read -r _ algo digest gzip_mtime _ <<<"$row"
 [ "$algo" = sha256 ] || die "$file has only a $algo digest; the course builds only releases with an official sha256"
 
 # --- 1. already there? ---------------------------------------------------------------------------
+wants_tls=0
+for word in "${make_words[@]}"; do [ "$word" != BUILD_TLS=yes ] || wants_tls=1; done
+has_tls() { grep -qa SSL_CTX_new "$1"; }  # OpenSSL linked in: tls.c calls it only when built with BUILD_TLS=yes
 installed() {
-  if [ "$force" != 1 ] && [ "$fetch_only" != 1 ] && [ -x "$prefix/bin/redis-server" ] && "$prefix/bin/redis-server" --version | grep -q "v=$version "; then
-    info "already installed: $("$prefix/bin/redis-server" --version)"
-    info "nothing to do (use --force to build again)"
-  else
+  local server="$prefix/bin/redis-server"
+  if [ "$force" = 1 ] || [ "$fetch_only" = 1 ] || [ ! -x "$server" ] || ! "$server" --version | grep -q "v=$version "; then
     return 1
   fi
+  if [ "$wants_tls" = 1 ] && ! has_tls "$server"; then
+    [ "${1:-}" = quietly ] && return 1
+    info "installed, but built without TLS: $("$server" --version)"
+    info "BUILD_TLS=yes asks for TLS: building again (lesson 02, section 4)"
+    return 1
+  fi
+  info "already installed: $("$server" --version)"
+  info "nothing to do (use --force to build again)"
 }
 step "Redis $version into $prefix"
 installed && exit 0
@@ -108,7 +119,7 @@ installed && exit 0
 mkdir -p "$workdir"
 exec 9>"$workdir/.build.lock"
 flock 9
-installed && exit 0
+installed quietly && exit 0
 
 tarball="$downloads/$file"
 course_copy="$repo/.redis/downloads/$file"  # verified once already by an earlier run of this script
@@ -210,7 +221,10 @@ step "make -j$jobs ${make_words[*]} (log: $src/build.log)"
 start=$SECONDS
 if ! make -C "$src" -j"$jobs" "${make_words[@]}" >"$src/build.log" 2>&1; then
   tail -n 30 "$src/build.log" >&2
-  die "make failed (full log: $src/build.log). Missing compiler? Run scripts/install-build-deps.sh (lesson 02)."
+  if grep -q "openssl/ssl.h: No such file" "$src/build.log"; then
+    die "make failed: OpenSSL's headers are missing, which BUILD_TLS=yes needs. Run scripts/install-build-deps.sh (it installs libssl-dev; lesson 02, section 1)."
+  fi
+  die "make failed (full log: $src/build.log). Missing compiler? Run scripts/install-build-deps.sh (lesson 02, section 1)."
 fi
 info "built in $((SECONDS - start)) s"
 

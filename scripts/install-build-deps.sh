@@ -4,6 +4,7 @@
 #   tcl                         - Redis's own test suite (`make test`, ./runtest)
 #   curl ca-certificates        - fetching the release tarball
 #   tmux                        - the terminals `make tour` plays the lessons in (scripts/play.py)
+#   libssl-dev                  - OpenSSL's headers: the course's Redis is built with TLS (BUILD_TLS=yes)
 #   python3-venv                - only when this Python cannot create a venv with pip
 # Extra packages can be named as arguments (the VM adds libsystemd-dev for USE_SYSTEMD=yes).
 #
@@ -14,12 +15,12 @@ set -euo pipefail
 declare -A why=([build-essential]="compiler and make, to build Redis" [pkg-config]="Redis's build finds libraries with it"
   [tcl]="Redis's own test suite" [curl]="fetching Redis's release tarball" [ca-certificates]="checking HTTPS downloads"
   [tmux]="the terminals make tour plays the lessons in" [python3-venv]="this Python cannot make a venv without it"
-  [libssl-dev]="OpenSSL's headers, for Redis with TLS (lesson 15)" [libsystemd-dev]="Redis that tells systemd it is ready"
+  [libssl-dev]="OpenSSL's headers, for Redis with TLS (BUILD_TLS=yes)" [libsystemd-dev]="Redis that tells systemd it is ready"
   [chromium]="the browser test of Flower (lesson 12)" [chromium-driver]="Selenium's driver for that browser")
 
 step() { printf '\n==> %s\n' "$*"; }
 
-wanted=(build-essential pkg-config tcl curl ca-certificates tmux "$@")
+wanted=(build-essential pkg-config tcl curl ca-certificates tmux libssl-dev "$@")
 if ! python3 -c 'import ensurepip, venv' 2>/dev/null && [[ " ${wanted[*]} " != *" python3-venv "* ]]; then
   wanted+=(python3-venv)
 fi

@@ -3,7 +3,7 @@
 #
 # As root (CI), it makes a throwaway normal user, clones this checkout's HEAD into that user's home as
 # ~/celery-lab, and as that user runs `make play LESSON=15`: the set-up a learner's `make tour` does (its
-# venv; Redis and its TLS build are this checkout's, copied in when built) and lesson 15 played as written —
+# venv; Redis is this checkout's build, copied in when built) and lesson 15 played as written —
 # the lesson whose network namespaces and on.sh differ most between root and a normal user (the tour plays a
 # normal user's lessons inside a user namespace). Then it checks that the user left nothing: no process, no namespace name in /run/netns that was
 # not there before. Then, with a throwaway passwordless sudo, the user types lesson 15's first commands outside
@@ -73,15 +73,14 @@ PATH=/usr/local/bin:/usr/bin:/bin bash scripts/install-build-deps.sh
 chmod 711 "$tmp"  # the user's home lies inside
 useradd --create-home --home-dir "$tmp/home" --shell /bin/bash --comment "$mark" "$name"
 git clone --quiet --no-hardlinks "$repo" "$tmp/home/celery-lab"
-# Redis and its TLS build as this checkout made them (make test builds both), where the set-up finds them
-# installed: a normal user's own builds are proven by make test-container; this test is about lesson 15.
-for build in "${CELERY_LAB_REDIS_PREFIX:-}" "${CELERY_LAB_REDIS_TLS_PREFIX:-}"; do
-  if [ -n "$build" ] && [ -x "$build/bin/redis-server" ]; then
-    mkdir -p "$tmp/home/celery-lab/.redis"
-    cp -a "$build" "$tmp/home/celery-lab/.redis/"
-    echo "    $(basename "$build"): this checkout's build"
-  fi
-done
+# Redis as this checkout built it (make test did), where the set-up finds it installed: a normal user's own
+# build is proven by make test-container; this test is about lesson 15.
+build="${CELERY_LAB_REDIS_PREFIX:-}"
+if [ -n "$build" ] && [ -x "$build/bin/redis-server" ]; then
+  mkdir -p "$tmp/home/celery-lab/.redis"
+  cp -a "$build" "$tmp/home/celery-lab/.redis/"
+  echo "    $(basename "$build"): this checkout's build"
+fi
 chown -R "$name:" "$tmp/home/celery-lab"
 echo "    $(id "$name")"
 

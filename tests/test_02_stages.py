@@ -11,7 +11,7 @@ from courselab import paths
 
 
 def test_redis_built_checks_pass(course):
-    for check_id in ("redis-binaries", "redis-version", "redis-not-packaged"):
+    for check_id in ("redis-binaries", "redis-version", "redis-not-packaged", "redis-with-tls"):
         assert_passes(run_check(course, check_id))
 
 
@@ -37,3 +37,13 @@ def test_redis_not_packaged_fails_for_a_distribution_binary(course, monkeypatch,
     (tmp_path / "bin" / "redis-server").symlink_to("/usr/bin/env")
     monkeypatch.setenv("CELERY_LAB_REDIS_PREFIX", str(tmp_path))
     assert_fails_with(run_check(course, "redis-not-packaged"), course, "packaged")
+
+
+def test_redis_with_tls_fails_for_a_build_without_openssl(course, monkeypatch, tmp_path):
+    # a prefix whose redis-server is a real program with no OpenSSL in it, as a plain `make` leaves Redis
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "redis-server").symlink_to("/usr/bin/env")
+    monkeypatch.setenv("CELERY_LAB_REDIS_PREFIX", str(tmp_path))
+    result = run_check(course, "redis-with-tls")
+    assert_fails_with(result, course, "no-tls")
+    assert "make redis" in result.hint

@@ -15,15 +15,14 @@ import time
 
 import pytest
 from conftest import assert_fails_with, assert_passes, run_check
-from courselab.hosts import LESSON, Hosts, TLSRedis, build_tls_redis, replicated_redis
+from courselab.hosts import LESSON, Hosts, TLSRedis, replicated_redis
 from courselab.services import Services, Worker
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root (CI runs as root)")
 
 
 @pytest.fixture(scope="module")
-def hosts(tmp_path_factory):
-    build_tls_redis()
+def hosts(tmp_path_factory, redis_built):
     with Hosts(f"f{os.getpid()}", tmp_path_factory.mktemp("home")) as made:
         yield made
 

@@ -7,15 +7,14 @@ import os
 import sys
 
 import pytest
-from courselab.hosts import LESSON, Hosts, TLSRedis, build_tls_redis
+from courselab.hosts import LESSON, Hosts, TLSRedis
 from courselab.services import Services, Worker
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root (CI runs as root)")
 
 
 @pytest.fixture(scope="module")
-def hosts(tmp_path_factory):
-    build_tls_redis()
+def hosts(tmp_path_factory, redis_built):
     with Hosts(f"r{os.getpid()}", tmp_path_factory.mktemp("home")) as made:
         with Services() as started:
             started.add(TLSRedis(made))

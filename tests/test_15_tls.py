@@ -1,5 +1,5 @@
-"""Lesson 15, Redis off loopback made safe: real network namespaces (hosts.sh), a real Redis built with TLS
-(make redis-tls) listening on the redis host's address with TLS only and the users of users.sh, a real
+"""Lesson 15, Redis off loopback made safe: real network namespaces (hosts.sh), the course's real Redis (built
+with TLS by make redis) listening on the redis host's address with TLS only and the users of users.sh, a real
 Celery worker on another host. Every refused connection is its own test, with the words Redis (or the
 TLS layer) refuses it with. Run as root (CI is): namespaces need it.
 """
@@ -14,17 +14,11 @@ from pathlib import Path
 
 import pytest
 from conftest import assert_fails_with, assert_passes, run_check
-from courselab.hosts import LESSON, REDIS_ADDRESS, Hosts, TLSRedis, build_tls_redis
+from courselab.hosts import LESSON, REDIS_ADDRESS, Hosts, TLSRedis
 from courselab.hosts import secrets as hosts_secrets
 from courselab.services import Services, Worker
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root (CI runs as root)")
-
-
-@pytest.fixture(scope="module")
-def tls_built() -> Path:
-    """`make redis-tls`: the build script again, with BUILD_TLS=yes (cached after the first time)."""
-    return build_tls_redis()
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +33,7 @@ def secrets(hosts: Hosts) -> Path:
 
 
 @pytest.fixture(scope="module")
-def redis_tls(hosts, tls_built):
+def redis_tls(hosts, redis_built):
     with Services() as started:
         yield started.add(TLSRedis(hosts))
 
@@ -100,7 +94,7 @@ def test_the_celery_user_may_not_do_what_celery_does_not(redis_tls, hosts):
     assert knock(hosts, "GET", "celery:key") == "None"
 
 
-def test_protected_mode_refuses_other_hosts_while_the_default_user_has_no_password(hosts, tls_built):
+def test_protected_mode_refuses_other_hosts_while_the_default_user_has_no_password(hosts, redis_built):
     """users.sh writes a line for the default user on purpose: an ACL file without one gets Redis's own
     default user (ACLCreateDefaultUser: on, nopass, every command), and while that user has no password,
     protected mode refuses every host but this one's loopback — the user celery too."""
@@ -217,7 +211,7 @@ def other_hosts(tmp_path_factory):
 
 
 @pytest.fixture
-def wrong(other_hosts, tls_built, monkeypatch):
+def wrong(other_hosts, redis_built, monkeypatch):
     """Start Redis on the other hosts with something wrong (extra arguments), as the learner's."""
     monkeypatch.setenv("CELERY_LAB_HOSTS", other_hosts.prefix)
     monkeypatch.setenv("HOME", str(other_hosts.home))

@@ -23,6 +23,7 @@ FAILING = {
     "redis-binaries": "not-built",
     "redis-version": "wrong-version",
     "redis-not-packaged": "packaged",
+    "redis-with-tls": "no-tls",
     "redis-ping": "redis-down",
     "redis-set-get": "redis-down",
     "redis-save": "no-dump",

@@ -20,18 +20,6 @@ LESSON = paths.lesson_dir("15")
 REDIS_ADDRESS = runpy.run_path(str(LESSON / "lan.py"))["REDIS_HOST"]  # the lesson's own (lan.py)
 
 
-def tls_redis_prefix() -> Path:
-    """Lesson 15's Redis, built with TLS by `make redis-tls` beside the course's own."""
-    env = os.environ.get("CELERY_LAB_REDIS_TLS_PREFIX")
-    return Path(env) if env else paths.REPO / ".redis" / f"redis-{paths.default_redis_version()}-tls"
-
-
-def build_tls_redis() -> Path:
-    """`make redis-tls` (nothing to do once built; build-redis.sh builds one at a time): its prefix."""
-    subprocess.run(["make", "-s", "-C", str(paths.REPO), "redis-tls"], check=True, capture_output=True)
-    return tls_redis_prefix()
-
-
 def secrets(home: Path) -> Path:
     """Where certs.sh and users.sh keep lesson 15's certificates, users and passwords, in that home folder."""
     return home / ".config" / "celery-lab" / "lesson15"
@@ -99,13 +87,14 @@ class OnHost(Process):
 
 
 class TLSRedis(OnHost):
-    """Lesson 15's Redis (the TLS build, the lesson's redis.conf) on the redis host, started in the secrets folder
-    as the lesson starts it; `port` other than 6379: a second one beside it, with its own pid file."""
+    """Lesson 15's Redis (the course's build, with TLS; the lesson's redis.conf) on the redis host, started in
+    the secrets folder as the lesson starts it; `port` other than 6379: a second one beside it, with its own pid
+    file."""
 
     def __init__(self, hosts: Hosts, port: int = 6379, *extra: str):
         if port != 6379:
             extra = ("--tls-port", str(port), "--pidfile", f"redis-{port}.pid", *extra)
-        argv = [str(tls_redis_prefix() / "bin" / "redis-server"), str(LESSON / "redis.conf"), *extra]
+        argv = [str(paths.redis_prefix() / "bin" / "redis-server"), str(LESSON / "redis.conf"), *extra]
         super().__init__(hosts, "redis", "redis-server (lesson 15)", argv, "Ready to accept connections",
                          f"redis-{port}.log")
 
@@ -117,7 +106,7 @@ def replicated_redis(hosts: Hosts) -> list[OnHost]:
     """Section 10, in the order it starts them: ha.sh's files, the primary on the redis host, its replica on w1
     (started once in sync), and a Sentinel on each of SENTINEL_HOSTS (started once it watches the primary)."""
     hosts.script("ha.sh")
-    bin_ = tls_redis_prefix() / "bin"
+    bin_ = paths.redis_prefix() / "bin"
     return [
         OnHost(hosts, "redis", "the primary (lesson 15)", [str(bin_ / "redis-server"), "ha-primary.conf"],
                "Ready to accept connections", "ha-primary.log"),

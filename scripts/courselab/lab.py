@@ -116,7 +116,7 @@ class Lab:
         return self._hosts
 
     def tls_redis(self):
-        """Lesson 15's Redis on the redis host: TLS only, the users of users.acl (make redis-tls builds it)."""
+        """Lesson 15's Redis on the redis host: TLS only, the users of users.acl (the course's build, with TLS)."""
         from .hosts import TLSRedis
 
         server = self.services.add(TLSRedis(self.hosts()))

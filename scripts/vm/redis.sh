@@ -3,8 +3,8 @@
 #   built from source by the course's scripts/build-redis.sh into /usr/local (binaries in
 #   /usr/local/bin), with systemd support; a `redis` system user; /etc/redis/redis.conf derived
 #   from upstream's redis.conf; a systemd unit modelled on upstream's utils/systemd-redis_server.service;
-#   vm.overcommit_memory = 1. CELERY_LAB_REDIS_TLS=yes (the Vagrantfile's cluster profile) builds it with
-#   TLS too (BUILD_TLS=yes), as `make redis-tls` does on the host path; the service itself stays plain, on loopback.
+#   vm.overcommit_memory = 1. Built with TLS (BUILD_TLS=yes) like every build of the course's; the service itself
+#   stays plain, on loopback (the several-hosts lesson's cluster VMs run TLS-only ones).
 set -euo pipefail
 # shellcheck source=scripts/vm/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -19,12 +19,7 @@ else
   info "user celery-lab-build exists"
 fi
 
-make_args="USE_SYSTEMD=yes"
-case "${CELERY_LAB_REDIS_TLS:-no}" in
-  yes) make_args+=" BUILD_TLS=yes" ;;
-  no) ;;
-  *) die "CELERY_LAB_REDIS_TLS=${CELERY_LAB_REDIS_TLS}: say yes or no" ;;
-esac
+make_args="BUILD_TLS=yes USE_SYSTEMD=yes"
 step "Build Redis from source into /usr/local (scripts/build-redis.sh --make-args \"$make_args\")"
 log="$(mktemp)"
 bash "$repo/scripts/build-redis.sh" --prefix /usr/local --workdir "$workdir" \

@@ -103,6 +103,17 @@ def redis_not_packaged(stage: Stage) -> str:
     return f"{paths.show(binary)} belongs to no package: built here"
 
 
+@check
+def redis_with_tls(stage: Stage) -> str:
+    binary = paths.redis_bin()
+    if not os.access(binary, os.X_OK):
+        raise Failed("not-built", f"no {binary}")
+    # tls.c calls OpenSSL's SSL_CTX_new only in a build with BUILD_TLS=yes; a plain `make` leaves it out
+    if b"SSL_CTX_new" not in binary.resolve().read_bytes():
+        raise Failed("no-tls", f"{paths.show(binary)} has no OpenSSL in it")
+    return f"{paths.show(binary)} has TLS (OpenSSL linked in)"
+
+
 # --- stage: redis-running --------------------------------------------------------------------
 
 
