@@ -30,7 +30,7 @@ $(BIN)/.installed: requirements.txt requirements-hiredis.txt
 	@echo "==> venv $(VENV) with requirements.txt (a minute or two)"
 	@$(PYTHON) -m venv $(VENV)
 	@$(BIN)/pip install -q --require-hashes --only-binary=:all: -r requirements.txt
-	@# lesson 14's hiredis, on no sys.path: only the ladder's hiredis rung gets it (requirements-hiredis.in)
+	@# lesson 15's hiredis, on no sys.path: only the ladder's hiredis rung gets it (requirements-hiredis.in)
 	@$(BIN)/pip install -q --require-hashes --only-binary=:all: --no-deps --upgrade --target $(VENV)/hiredis \
 	  -r requirements-hiredis.txt
 	@touch $@
@@ -50,7 +50,7 @@ play: deps venv redis ## play lessons as written and compare their outputs: make
 bless: deps venv redis ## rewrite lessons' shown outputs from a real run: make bless LESSON=03
 	@$(BIN)/python scripts/play.py --bless $(or $(LESSON),$(error name the lessons: make bless LESSON=03))
 
-bench: deps venv redis ## the performance ladder (lesson 14): Celery rung by rung against raw Redis, a table and a chart
+bench: deps venv redis ## the performance ladder (lesson 15): Celery rung by rung against raw Redis, a table and a chart
 	@$(BIN)/python scripts/bench.py $(ARGS)
 
 bench-trip: deps venv redis ## Celery's round trip and the article's polling against raw Redis (lesson 06)
@@ -69,7 +69,7 @@ test: deps browser venv redis ## the test suite: lint, unit tests, real Redis + 
 	@$(BIN)/ruff check .
 	@$(BIN)/pytest
 
-test-learner: ## as root: a throwaway normal user clones the course and plays lesson 15 as written; nothing left
+test-learner: ## as root: a throwaway normal user clones the course and plays lesson 16 as written; nothing left
 	@bash scripts/test-learner.sh
 
 test-container: ## as root: the Containerfile built with podman, the tour inside as its user, Python 3.13; nothing left

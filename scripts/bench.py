@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Lesson 14's performance ladder (`make bench`): Celery, one change at a time, against raw Redis in one run.
+"""Lesson 15's performance ladder (`make bench`): Celery, one change at a time, against raw Redis in one run.
 
 Starts its own redis-server (the course's build, loopback, a free port, nothing on disk) and, rung after
-rung, lesson 14's worker (`celery -A perf worker` with that rung's options); prints the table, writes the
+rung, lesson 15's worker (`celery -A perf worker` with that rung's options); prints the table, writes the
 figures (--json) and the chart (--chart). The figures are for reading: nothing here asserts a time.
 """
 

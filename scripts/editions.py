@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from courselab import editions, ui
+from courselab import ui, zh_edition
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("pages", nargs="*", help="README.md or lessons/NN-slug (default: every page)")
     parser.add_argument("--carry", action="store_true", help="copy the English blocks into the Chinese page")
     args = parser.parse_args(argv)
-    known = dict(editions.pages()) | dict(editions.notebooks())
+    known = dict(zh_edition.pages()) | dict(zh_edition.notebooks())
     names = args.pages or list(known)
     unknown = [n for n in names if n.rstrip("/") not in known]
     if unknown:
@@ -34,14 +34,14 @@ def main(argv: list[str] | None = None) -> int:
     for name in (n.rstrip("/") for n in names):
         en = known[name]
         notebook = en.suffix == ".ipynb"
-        zh = editions.zh_notebook(en) if notebook else en.with_name(editions.ZH_NAME)
+        zh = zh_edition.zh_notebook(en) if notebook else en.with_name(zh_edition.ZH_NAME)
         if not zh.is_file():
             ui.console.print(f"{name}: no Chinese edition yet", style="dim", markup=False)
             continue
         if args.carry:
-            changed = editions.carry_cells(en) if notebook else editions.follow(en)
+            changed = zh_edition.carry_cells(en) if notebook else zh_edition.follow(en)
             ui.console.print(f"{name}: {'code carried over' if changed else 'code already the same'}", markup=False)
-        compare = editions.notebook_differences if notebook else editions.differences
+        compare = zh_edition.notebook_differences if notebook else zh_edition.differences
         problems = compare(en.read_text(), zh.read_text(), name)
         for problem in problems:
             ui.console.print(problem, style="red", markup=False)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Re-pin requirements.txt from requirements.in, with hashes (`make lock`; the dependencies keep their
 pins unless `make lock ARGS=--upgrade`); and requirements-hiredis.txt
-from requirements-hiredis.in: lesson 14's hiredis, which `make venv` installs apart from the venv's
+from requirements-hiredis.in: lesson 15's hiredis, which `make venv` installs apart from the venv's
 packages (into .venv/hiredis), so that only the ladder's hiredis rung has it.
 
 Resolves for Python 3.11.2 — Debian 12's own Python, which the VM uses and the oldest the course

@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from courselab import editions, lessontext, paths, ui
+from courselab import lessontext, paths, ui, zh_edition
 from courselab.transcript import Player, PlayError, lessons
 from courselab.world import World, WorldError
 
@@ -50,7 +50,7 @@ def adopt(folder: Path, chosen: list[Path]) -> int:
             return 1
         changed = new != readme.read_text()
         readme.write_text(new)
-        editions.follow(readme)  # the Chinese edition shares the blocks
+        zh_edition.follow(readme)  # the Chinese edition shares the blocks
         console.print(f"{lesson.name}: {'outputs taken from ' + str(folder) if changed else 'no output changed'}")
     return 0
 

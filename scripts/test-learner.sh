@@ -2,11 +2,11 @@
 # make test-learner: the course as a learner runs it — a normal user, not root, in a clone of their own.
 #
 # As root (CI), it makes a throwaway normal user, clones this checkout's HEAD into that user's home as
-# ~/celery-lab, and as that user runs `make play LESSON=15`: the set-up a learner's `make tour` does (its
-# venv; Redis is this checkout's build, copied in when built) and lesson 15 played as written —
+# ~/celery-lab, and as that user runs `make play LESSON=16`: the set-up a learner's `make tour` does (its
+# venv; Redis is this checkout's build, copied in when built) and lesson 16 played as written —
 # the lesson whose network namespaces and on.sh differ most between root and a normal user (the tour plays a
 # normal user's lessons inside a user namespace). Then it checks that the user left nothing: no process, no namespace name in /run/netns that was
-# not there before. Then, with a throwaway passwordless sudo, the user types lesson 15's first commands outside
+# not there before. Then, with a throwaway passwordless sudo, the user types lesson 16's first commands outside
 # the tour (./hosts.sh up, ./on.sh w1 ..., ./hosts.sh down), as on their own machine, and no host may be
 # left. The user, its home and its sudoers entry (and sudo, if this run installed it) are removed, also on
 # failure or Ctrl-C; a /run/netns that `ip netns` made is removed again.
@@ -43,12 +43,12 @@ remove_user() {
 tmp=$(mktemp -d /tmp/celery-lab-learner.XXXXXX)
 sudoers=/etc/sudoers.d/celery-lab-learner
 sudo_installed=0  # sudo installed by this run: removed again at the end
-hosts_up=0        # lesson 15's hosts made by the user with sudo: removed again at the end
+hosts_up=0        # lesson 16's hosts made by the user with sudo: removed again at the end
 netns_existed=0; [ -d /run/netns ] && netns_existed=1
 finish() {
   local status=$?
   if [ "$hosts_up" = 1 ]; then  # the user's hosts, if its own ./hosts.sh down did not run
-    CELERY_LAB_HOSTS=cl bash "$tmp/home/celery-lab/lessons/15-several-hosts/hosts.sh" down >/dev/null 2>&1 || true
+    CELERY_LAB_HOSTS=cl bash "$tmp/home/celery-lab/lessons/16-several-hosts/hosts.sh" down >/dev/null 2>&1 || true
   fi
   # `ip netns add` made /run/netns (a mount of its own) where there was none: as the machine was
   if [ "$netns_existed" = 0 ] && [ -d /run/netns ] && [ -z "$(ls -A /run/netns)" ]; then
@@ -74,7 +74,7 @@ chmod 711 "$tmp"  # the user's home lies inside
 useradd --create-home --home-dir "$tmp/home" --shell /bin/bash --comment "$mark" "$name"
 git clone --quiet --no-hardlinks "$repo" "$tmp/home/celery-lab"
 # Redis as this checkout built it (make test did), where the set-up finds it installed: a normal user's own
-# build is proven by make test-container; this test is about lesson 15.
+# build is proven by make test-container; this test is about lesson 16.
 build="${CELERY_LAB_REDIS_PREFIX:-}"
 if [ -n "$build" ] && [ -x "$build/bin/redis-server" ]; then
   mkdir -p "$tmp/home/celery-lab/.redis"
@@ -85,10 +85,10 @@ chown -R "$name:" "$tmp/home/celery-lab"
 echo "    $(id "$name")"
 
 before=$(netns)
-step "As $name: make play LESSON=15 (set-up, then lesson 15 as written)"
+step "As $name: make play LESSON=16 (set-up, then lesson 16 as written)"
 start=$SECONDS
 runuser -u "$name" -- env -i HOME="$tmp/home" USER="$name" LOGNAME="$name" PATH=/usr/local/bin:/usr/bin:/bin \
-  LANG=C.UTF-8 TERM="${TERM:-xterm}" bash -c 'cd ~/celery-lab && make play LESSON=15'
+  LANG=C.UTF-8 TERM="${TERM:-xterm}" bash -c 'cd ~/celery-lab && make play LESSON=16'
 echo "    played in $((SECONDS - start)) s"
 
 step "Left behind"
@@ -109,11 +109,11 @@ if [ "$(netns)" != "$before" ]; then
 fi
 echo "    no process of $name; /run/netns as before ([${before//$'\n'/ }])"
 
-step "As $name with sudo, outside the tour: lesson 15's hosts as typed (./hosts.sh up, ./on.sh, ./hosts.sh down)"
+step "As $name with sudo, outside the tour: lesson 16's hosts as typed (./hosts.sh up, ./on.sh, ./hosts.sh down)"
 # A learner on their own Linux machine: a normal user whose sudo asks for no password here (a throwaway
 # sudoers entry). hosts.sh and on.sh call sudo themselves; what runs on a host runs as the user again.
 if [ -n "$(find /run/netns -mindepth 1 -maxdepth 1 -name 'cl-*' 2>/dev/null)" ]; then
-  echo "test-learner: lesson 15's hosts (/run/netns/cl-*) exist already on this machine: not touching them" >&2
+  echo "test-learner: lesson 16's hosts (/run/netns/cl-*) exist already on this machine: not touching them" >&2
   exit 1
 fi
 if ! command -v sudo >/dev/null; then
@@ -125,7 +125,7 @@ printf '%s ALL=(ALL) NOPASSWD:ALL\n' "$name" >"$sudoers.tmp"
 chmod 0440 "$sudoers.tmp" && visudo -cqf "$sudoers.tmp" && mv "$sudoers.tmp" "$sudoers"
 hosts_up=1
 typed=$(runuser -u "$name" -- env -i HOME="$tmp/home" USER="$name" LOGNAME="$name" PATH=/usr/local/bin:/usr/bin:/bin \
-  LANG=C.UTF-8 bash -c 'cd ~/celery-lab/lessons/15-several-hosts && ./hosts.sh up && ./on.sh w1 ip -4 -brief address \
+  LANG=C.UTF-8 bash -c 'cd ~/celery-lab/lessons/16-several-hosts && ./hosts.sh up && ./on.sh w1 ip -4 -brief address \
   && ./on.sh w1 id -un && ./hosts.sh down' 2>&1) || { echo "$typed" >&2; exit 1; }
 awk '{print "    " $0}' <<<"$typed"
 grep -qE '^eth0(@[^ ]*)? +UP +10\.150\.15\.11/24' <<<"$typed" || { echo "test-learner: w1 has not its address" >&2; exit 1; }

@@ -110,11 +110,11 @@ phase "Lint: shellcheck, vagrant validate"
 shellcheck -x scripts/*.sh scripts/vm/*.sh scripts/container/*.sh .devcontainer/*.sh lessons/*/*.sh
 info "shellcheck: clean"
 vagrant validate
-# The cluster profile (lesson 15's hosts as VMs) is validated and its machines listed, not booted: four
+# The cluster profile (lesson 16's hosts as VMs) is validated and its machines listed, not booted: four
 # more emulated VMs do not fit CI's hour (docs/maintaining.md). A profile it does not know is refused.
 CELERY_LAB_VMS=cluster vagrant validate
 machines="$(CELERY_LAB_VMS=cluster vagrant status --machine-readable | awk -F, '$3 == "state" { printf "%s ", $2 }')"
-[ "$machines" = "redis w1 w2 client " ] || die "the cluster profile's machines are '$machines', not lesson 15's hosts"
+[ "$machines" = "redis w1 w2 client " ] || die "the cluster profile's machines are '$machines', not lesson 16's hosts"
 info "cluster profile: $machines"
 if refused="$(CELERY_LAB_VMS=three vagrant validate 2>&1)"; then die "CELERY_LAB_VMS=three was not refused"; fi
 grep -q "CELERY_LAB_VMS=three is not a profile" <<<"$refused" || die "CELERY_LAB_VMS=three refused without saying why: $refused"
@@ -205,12 +205,12 @@ grep -q "Stage lab-vm reached." "$state/tour.log" || die "the VM stage (lab-vm) 
 no_leftovers "the lessons"
 
 phase "Inside the VM: their notebooks (nbmake)"
-# The notebooks of the lessons above but 14 (its ladder measures the emulator, for minutes, and lesson 14's make
+# The notebooks of the lessons above but 15 (its ladder measures the emulator, for minutes, and lesson 15's make
 # bench has just run it inside), and 05's, the first worker of the course against the VM's redis service: the
 # course's venv as a notebook's kernel inside the VM. make test executes every notebook on the host.
 # Two at a time (-n 2; pyproject's -n 5 is for the host): the VM has two emulated CPUs and 2 GB.
 notebooks=()
-for n in "${vm_lessons[@]}" 05; do [ "$n" = 14 ] || notebooks+=(notebooks/"$n"-*.ipynb); done
+for n in "${vm_lessons[@]}" 05; do [ "$n" = 15 ] || notebooks+=(notebooks/"$n"-*.ipynb); done
 vagrant ssh -c "cd /vagrant && .venv/bin/pytest -p no:cacheprovider -n 2 ${notebooks[*]}" \
   2>&1 | tee "$state/notebooks.log"
 # The notebooks stop what they start: no redis-server or celery of the vagrant user may be left.

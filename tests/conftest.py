@@ -26,7 +26,7 @@ for _name in ("LC_ALL", "LC_MESSAGES"):
 os.environ["LANG"] = "C.UTF-8"
 
 
-# Lesson 15's tests name their hosts in this machine's /run/netns: `ip netns add` makes that folder, and mounts it on
+# Lesson 16's tests name their hosts in this machine's /run/netns: `ip netns add` makes that folder, and mounts it on
 # itself, the first time. A run that found none leaves none: once every test is done, the controller (not each
 # xdist worker) removes it again if it is empty.
 NETNS = Path("/run/netns")

@@ -6,7 +6,7 @@ finds its victim running, whatever the machine's speed; injects one fault — a 
 process killed with SIGKILL, a warm, cold or soft shutdown — and asserts the counts (lost, run twice, started
 twice), never a time. The worker is the lesson's, with its defaults (reliable.py), acknowledging late (safe.py)
 or with a soft shutdown (patient.py).
-The broker's faults are in tests/test_13_broker.py.
+The broker's faults (lesson 14) are in tests/test_14_broker.py.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import lesson_lab
@@ -31,29 +32,30 @@ def lab(tmp_path):
         yield app, services, r
 
 
-def start(services, module: str, broker: str | None = None) -> Worker:
-    worker = Worker(LESSON, module, extra=("-c", "2", "--without-mingle", "--without-gossip"))
-    if broker:  # section 8: the messages go through the second Redis, the results and the ledger stay
+def start(services, module: str, broker: str | None = None, lesson: Path = LESSON) -> Worker:
+    """The lab's worker, -c 2, in `lesson`'s folder (lesson 14's links to this lesson's app)."""
+    worker = Worker(lesson, module, extra=("-c", "2", "--without-mingle", "--without-gossip"))
+    if broker:  # lesson 14: the messages go through the second Redis, the results and the ledger stay
         worker.env["CELERY_BROKER_URL"] = broker
     return services.add(worker)
 
 
-def run_script(name: str, *args, broker: str | None = None, status: int = 0) -> str:
-    """One of the lesson's scripts, run as the lesson runs it (in its folder, against this test's Redis; the
-    messages through `broker` when given, as section 8 does with CELERY_BROKER_URL): its output (its error
+def run_script(name: str, *args, broker: str | None = None, status: int = 0, lesson: Path = LESSON) -> str:
+    """One of the lesson's scripts, run as the lesson runs it (in `lesson`'s folder, against this test's Redis; the
+    messages through `broker` when given, as lesson 14 does with CELERY_BROKER_URL): its output (its error
     output, when it is to fail with `status`)."""
-    env = lessonapp.lesson_env(LESSON, "reliable", base={**os.environ, **({"CELERY_BROKER_URL": broker} if broker
+    env = lessonapp.lesson_env(lesson, "reliable", base={**os.environ, **({"CELERY_BROKER_URL": broker} if broker
                                                                              else {})})
-    proc = subprocess.run([sys.executable, name, *map(str, args)], cwd=LESSON, env=env, capture_output=True,
+    proc = subprocess.run([sys.executable, name, *map(str, args)], cwd=lesson, env=env, capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode == status, proc.stdout[-2000:] + proc.stderr[-2000:]
     return proc.stdout if status == 0 else proc.stderr
 
 
-def submit(r, n: int, broker: str | None = None) -> list[str]:
+def submit(r, n: int, broker: str | None = None, lesson: Path = LESSON) -> list[str]:
     """submit.py: shut the gate, forget the counts, send n tasks, wait until two hold at the gate (and the worker
     lists them, and holds the others it may take)."""
-    assert run_script("submit.py", n, broker=broker) == f"{n} tasks submitted; two hold at the gate\n"
+    assert run_script("submit.py", n, broker=broker, lesson=lesson) == f"{n} tasks submitted; two hold at the gate\n"
     assert r.get("gate") is None
     return list(r.smembers("submitted"))
 

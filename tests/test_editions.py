@@ -10,36 +10,36 @@ import subprocess
 import sys
 
 import pytest
-from courselab import editions, i18n, paths
+from courselab import i18n, paths, zh_edition
 from courselab.services import free_port
 
-PAGES = editions.pages()
-CJK = editions.CJK
+PAGES = zh_edition.pages()
+CJK = zh_edition.CJK
 
 
 def zh_of(en_path):
-    return en_path.with_name(editions.ZH_NAME)
+    return en_path.with_name(zh_edition.ZH_NAME)
 
 
 @pytest.mark.parametrize(("name", "en"), PAGES, ids=[n for n, _ in PAGES])
 def test_a_chinese_page_is_in_step_with_its_english_page(name, en):
     zh = zh_of(en)
-    assert zh.is_file(), f"{name}: no Chinese edition ({editions.ZH_NAME}) beside its README.md"
-    assert editions.differences(en.read_text(), zh.read_text(), name) == []
-    assert CJK.search(zh.read_text()), f"{name}: {editions.ZH_NAME} has no Chinese in it"
+    assert zh.is_file(), f"{name}: no Chinese edition ({zh_edition.ZH_NAME}) beside its README.md"
+    assert zh_edition.differences(en.read_text(), zh.read_text(), name) == []
+    assert CJK.search(zh.read_text()), f"{name}: {zh_edition.ZH_NAME} has no Chinese in it"
 
 
 @pytest.mark.parametrize(("name", "en"), PAGES, ids=[n for n, _ in PAGES])
 def test_a_chinese_pages_links_resolve(name, en):
     zh = zh_of(en)
     for target in re.findall(r"\]\((?!https?:|#)([^)#\s]+)", zh.read_text()):
-        assert (zh.parent / target).resolve().exists(), f"{name}/{editions.ZH_NAME} links to missing {target}"
+        assert (zh.parent / target).resolve().exists(), f"{name}/{zh_edition.ZH_NAME} links to missing {target}"
     # an anchor of the page itself: a heading's slug (GitHub's: lower case, punctuation dropped, spaces to
     # dashes) or an explicit <a id="..."> (the English anchor kept over a Chinese heading)
     text = zh.read_text()
     slugs = {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in re.findall(r"^#+ (.*)$", text, re.M)}
     for anchor in re.findall(r"\]\(#([^)\s]+)\)", text):
-        assert anchor in slugs or f'id="{anchor}"' in text, f"{name}/{editions.ZH_NAME} links to missing #{anchor}"
+        assert anchor in slugs or f'id="{anchor}"' in text, f"{name}/{zh_edition.ZH_NAME} links to missing #{anchor}"
 
 
 # --- the sync rules fail, with a message naming the page and the section ------------------------------------
@@ -50,7 +50,7 @@ LESSON = paths.LESSONS / "03-run-redis"
 def lesson_03() -> str:
     """Lesson 03's English page, with the line naming its Chinese edition."""
     en = (LESSON / "README.md").read_text()
-    assert editions.SWITCH_LINE_EN in en.split("\n")[:3]
+    assert zh_edition.SWITCH_LINE_EN in en.split("\n")[:3]
     return en
 
 
@@ -59,17 +59,17 @@ def pair() -> tuple[str, str]:
     """Lesson 03's English page and a stand-in for its Chinese one: the same page, its prose untouched (what is
     checked is the skeleton, which a translation keeps)."""
     en = lesson_03()
-    return en, en.replace(editions.SWITCH_LINE_EN, editions.SWITCH_LINE_ZH)
+    return en, en.replace(zh_edition.SWITCH_LINE_EN, zh_edition.SWITCH_LINE_ZH)
 
 
 def test_the_stand_in_is_in_step(pair):
-    assert editions.differences(*pair, "lessons/03-run-redis") == []
+    assert zh_edition.differences(*pair, "lessons/03-run-redis") == []
 
 
 def test_a_command_changed_in_one_language_is_named_with_its_section(pair):
     en, zh = pair
     zh = zh.replace("redis-cli ping", "redis-cli PING", 1)
-    [problem] = editions.differences(en, zh, "lessons/03-run-redis")
+    [problem] = zh_edition.differences(en, zh, "lessons/03-run-redis")
     assert problem.startswith("lessons/03-run-redis, section '## ") and "is not the same in both" in problem
 
 
@@ -77,14 +77,14 @@ def test_a_missing_section_is_named(pair):
     en, zh = pair
     heading = re.search(r"^## 2\. .*$", zh, re.M)[0]
     zh = zh.replace(heading + "\n", "", 1)
-    [problem] = editions.differences(en, zh, "lessons/03-run-redis")
+    [problem] = zh_edition.differences(en, zh, "lessons/03-run-redis")
     assert f"'{heading}'" in problem and "the sections part here" in problem
 
 
 def test_a_renumbered_section_is_named(pair):
     en, zh = pair
     zh = re.sub(r"^## 3\. ", "## 4. ", zh, count=1, flags=re.M)
-    [problem] = editions.differences(en, zh, "lessons/03-run-redis")
+    [problem] = zh_edition.differences(en, zh, "lessons/03-run-redis")
     assert "heading" in problem and "## 4. " in problem
 
 
@@ -92,14 +92,14 @@ def test_a_changed_link_is_named(pair):
     en, zh = pair
     target = re.search(r"\]\((\.\./[^)]+)\)", zh)[1]
     zh = zh.replace(f"]({target})", "](../nowhere/README.md)", 1)
-    [problem] = editions.differences(en, zh, "lessons/03-run-redis")
+    [problem] = zh_edition.differences(en, zh, "lessons/03-run-redis")
     assert problem.startswith("lessons/03-run-redis: the links differ") and target in problem
 
 
 def test_the_line_naming_the_other_edition_is_required(pair):
     en, zh = pair
-    problems = editions.differences(en.replace(editions.SWITCH_LINE_EN, ""),
-                                    zh.replace(editions.SWITCH_LINE_ZH, ""), "lessons/03-run-redis")
+    problems = zh_edition.differences(en.replace(zh_edition.SWITCH_LINE_EN, ""),
+                                    zh.replace(zh_edition.SWITCH_LINE_ZH, ""), "lessons/03-run-redis")
     assert problems == ["lessons/03-run-redis: README.md has no 'English · [简体中文](README.zh-CN.md)' line under "
                         "its title",
                         "lessons/03-run-redis: README.zh-CN.md has no '[English](README.md) · 简体中文' line under "
@@ -107,22 +107,22 @@ def test_the_line_naming_the_other_edition_is_required(pair):
 
 
 def test_blessed_outputs_are_carried_into_the_chinese_page(pair, tmp_path):
-    """make bless rewrites the English page's outputs; editions.follow gives the Chinese page the same."""
+    """make bless rewrites the English page's outputs; zh_edition.follow gives the Chinese page the same."""
     en, zh = pair
     blessed = en.replace("PONG", "PONG ", 1)
     (tmp_path / "README.md").write_text(blessed)
-    (tmp_path / editions.ZH_NAME).write_text(zh)
-    assert editions.differences(blessed, zh, "x") != []
-    assert editions.follow(tmp_path / "README.md") is True
-    assert editions.differences(blessed, (tmp_path / editions.ZH_NAME).read_text(), "x") == []
-    assert editions.follow(tmp_path / "README.md") is False
+    (tmp_path / zh_edition.ZH_NAME).write_text(zh)
+    assert zh_edition.differences(blessed, zh, "x") != []
+    assert zh_edition.follow(tmp_path / "README.md") is True
+    assert zh_edition.differences(blessed, (tmp_path / zh_edition.ZH_NAME).read_text(), "x") == []
+    assert zh_edition.follow(tmp_path / "README.md") is False
 
 
 # --- the checker's words: both languages in stages.toml ----------------------------------------------------
 
 
 def code(text: str) -> list[str]:
-    return sorted(editions.CODE_SPAN.findall(text))
+    return sorted(zh_edition.CODE_SPAN.findall(text))
 
 
 def placeholders(text: str) -> list[str]:
@@ -167,7 +167,7 @@ def test_make_check_lang_zh_cn_gives_the_hint_in_chinese(course, monkeypatch):
     assert f"下一步：{stage.title_zh} (redis-running)" in out, done.stdout
     assert " ".join(("提示：" + cause.hint_for("03-run-redis", lang=i18n.ZH)).split()) in out, done.stdout
     # "see" names the Chinese page and the Chinese heading of the same section
-    zh_section = editions.section_title((LESSON / "README.md").read_text(), zh_of(LESSON / "README.md").read_text(),
+    zh_section = zh_edition.section_title((LESSON / "README.md").read_text(), zh_of(LESSON / "README.md").read_text(),
                                         cause.section)
     assert zh_section and f"参见：lessons/03-run-redis/README.zh-CN.md，小节「{zh_section}」" in out, done.stdout
 
@@ -185,13 +185,13 @@ def test_editions_script_fails_on_a_page_out_of_step(tmp_path, monkeypatch):
     page.mkdir(parents=True)
     en = lesson_03()
     (page / "README.md").write_text(en)
-    (page / editions.ZH_NAME).write_text(en.replace(editions.SWITCH_LINE_EN, editions.SWITCH_LINE_ZH)
+    (page / zh_edition.ZH_NAME).write_text(en.replace(zh_edition.SWITCH_LINE_EN, zh_edition.SWITCH_LINE_ZH)
                                          .replace("redis-cli ping", "redis-cli PING", 1))
     code_ = f"""
 import sys
 sys.path.insert(0, {str(paths.REPO / 'scripts')!r})
 from pathlib import Path
-from courselab import editions, paths
+from courselab import paths, zh_edition
 paths.LESSONS = Path({str(tmp_path / 'lessons')!r})
 paths.REPO = Path({str(tmp_path)!r})
 (paths.REPO / "README.md").write_text("# x\\n")
@@ -207,23 +207,23 @@ runpy.run_path({str(paths.REPO / 'scripts/editions.py')!r}, run_name="__main__")
 
 # --- notebooks: notebooks/zh-CN/, the same code cells, the markdown in Chinese --------------------------------
 
-NOTEBOOKS = editions.notebooks()
+NOTEBOOKS = zh_edition.notebooks()
 
 
 @pytest.mark.parametrize(("name", "en"), NOTEBOOKS, ids=[n for n, _ in NOTEBOOKS])
 def test_a_chinese_notebook_is_in_step_with_the_english_one(name, en):
-    zh = editions.zh_notebook(en)
+    zh = zh_edition.zh_notebook(en)
     assert zh.is_file(), f"{name}: no Chinese notebook {zh.relative_to(paths.REPO)}"
-    assert editions.notebook_differences(en.read_text(), zh.read_text(), name) == []
+    assert zh_edition.notebook_differences(en.read_text(), zh.read_text(), name) == []
 
 
 def test_a_notebook_with_changed_code_or_untranslated_markdown_is_named():
     en = paths.NOTEBOOKS / "05-single-module-app.ipynb"
-    zh = editions.zh_notebook(en).read_text()
+    zh = zh_edition.zh_notebook(en).read_text()
     changed = zh.replace("lab.stop()", "lab.stop(); pass", 1)
-    [problem] = editions.notebook_differences(en.read_text(), changed, "notebooks/05-single-module-app.ipynb")
+    [problem] = zh_edition.notebook_differences(en.read_text(), changed, "notebooks/05-single-module-app.ipynb")
     assert problem.startswith("notebooks/05-single-module-app.ipynb: code cell ") and "lab.stop()" in problem
-    untranslated = editions.notebook_differences(en.read_text(), en.read_text(), "x")
+    untranslated = zh_edition.notebook_differences(en.read_text(), en.read_text(), "x")
     assert untranslated and all("is not translated" in p or "the links differ" in p for p in untranslated)
 
 
@@ -233,7 +233,7 @@ def test_a_chinese_notebook_runs_from_its_own_folder():
     import nbformat
     from nbclient import NotebookClient
 
-    path = editions.zh_notebook(paths.NOTEBOOKS / "05-single-module-app.ipynb")
+    path = zh_edition.zh_notebook(paths.NOTEBOOKS / "05-single-module-app.ipynb")
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)

@@ -22,6 +22,22 @@ def test_one_notebook_per_lesson():
     assert [p.stem for p in NOTEBOOKS] == lessons
 
 
+@pytest.mark.parametrize("folder, contents", [(paths.NOTEBOOKS, "[Contents](../README.md)"),
+                                              (paths.NOTEBOOKS / "zh-CN", "[目录](../../README.zh-CN.md)")],
+                         ids=["en", "zh-CN"])
+def test_each_notebook_opens_with_its_number_and_its_neighbours(folder, contents):
+    """Under the title (# NN · …, NN the file's), a line: ← the previous notebook · the contents · the next one →,
+    each named by its title — so that a lesson renumbered or split cannot leave a stale link."""
+    notebooks = sorted(folder.glob("[0-9][0-9]-*.ipynb"))
+    firsts = {p: nbformat.read(p, as_version=4).cells[0].source.split("\n") for p in notebooks}
+    titles = {p: lines[0].removeprefix("# ") for p, lines in firsts.items()}
+    for i, path in enumerate(notebooks):
+        assert titles[path].startswith(f"{path.name[:2]} · "), f"{path.name}: title {titles[path]!r}"
+        nav = ([f"[← {titles[notebooks[i - 1]]}]({notebooks[i - 1].name})"] if i else []) + [contents] + \
+            ([f"[{titles[notebooks[i + 1]]} →]({notebooks[i + 1].name})"] if i + 1 < len(notebooks) else [])
+        assert firsts[path][2] == " · ".join(nav), f"{path.name}: its navigation line"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_committed_without_outputs(path):
     nb = nbformat.read(path, as_version=4)

@@ -202,7 +202,7 @@ def test_every_pin_carries_hashes_and_make_venv_requires_them():
         assert all(len(h) == 64 for hashes in entries.values() for h in hashes)
         assert {"--require-hashes", "--only-binary=:all:"} <= set(make_venv_recipes()[lock]), lock
     assert "hiredis==3.5.0" in locked("requirements-hiredis.txt")
-    assert not [pin for pin in locked() if pin.startswith("hiredis==")]  # apart: lesson 14's hiredis rung only
+    assert not [pin for pin in locked() if pin.startswith("hiredis==")]  # apart: lesson 15's hiredis rung only
 
 
 def test_an_install_with_a_tampered_hash_fails(tmp_path):
@@ -451,8 +451,8 @@ def test_forwarding_and_firewall_rules_are_given_back():
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces take root (CI, make test, the tour's user namespace)")
 def test_hosts_down_ends_what_still_runs_on_the_hosts(tmp_path):
-    """Lesson 15's hosts.sh down: a process left on a host ends with it, not orphaned without a network."""
-    lesson = REPO / "lessons" / "15-several-hosts"
+    """Lesson 16's hosts.sh down: a process left on a host ends with it, not orphaned without a network."""
+    lesson = REPO / "lessons" / "16-several-hosts"
     env = {**os.environ, "CELERY_LAB_HOSTS": f"dn{os.getpid()}"}
     subprocess.run(["bash", str(lesson / "hosts.sh"), "up"], env=env, check=True, capture_output=True, timeout=60)
     try:

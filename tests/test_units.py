@@ -151,7 +151,7 @@ def test_masks_hide_what_changes_between_runs():
     assert mask_line("{'id': 'x', 'worker_pid': 22}") == "{'id': 'x', 'worker_pid': <pid>}"
     assert mask_line("[I 261126 04:43:31 command:177] Visit me at http://127.0.0.1:5555") == \
         "[I <time> command:177] Visit me at http://127.0.0.1:5555"
-    # lesson 15: Redis's TLS handshake error, logged with or without the connection's fd; Python's ssl line
+    # lesson 16: Redis's TLS handshake error, logged with or without the connection's fd; Python's ssl line
     error = "125:M 26 Nov 2026 20:58:47.984 # Error accepting a client connection: error:0A00010B:SSL routines::wrong"
     assert mask_line(error + " version number (conn: fd=7)") == mask_line(error + " version number")
     assert mask_line("certificate verify failed: self-signed certificate in certificate chain (_ssl.c:1006).") == \
@@ -252,7 +252,7 @@ def test_a_profile_is_summed_into_named_shares():
         ("~", 0, socket): (300, 300, 0.6, 0.6, {}),
         ("~", 0, "<method 'poll' of 'select.epoll' objects>"): (3, 3, 0.2, 0.2, {}),
         ("/v/site-packages/redis/connection.py", 1, "send_packed_command"): (305, 305, 0.1, 0.7, {}),
-        ("/repo/lessons/14-performance/perf.py", 17, "tick"): (300, 300, 0.05, 0.8, {}),
+        ("/repo/lessons/15-performance/perf.py", 17, "tick"): (300, 300, 0.05, 0.8, {}),
         ("/v/site-packages/kombu/transport/redis.py", 9, "_brpop_read"): (3, 3, 0.03, 0.1, {}),
         ("/usr/lib/python3.11/json/decoder.py", 1, "decode"): (3, 3, 0.02, 0.02, {}),
     }
@@ -285,16 +285,16 @@ def test_the_hiredis_rung_names_what_is_missing(monkeypatch):
 def test_a_lesson_that_takes_root_is_left_out_only_where_nothing_gives_root():
     from courselab.world import without_root
 
-    lesson = "15-several-hosts"
+    lesson = "16-several-hosts"
     # root, sudo without a password, or the private namespace (whose user is root): played
     assert without_root(lesson, "netns", 1000, None, False, "") == ""
     assert without_root(lesson, "plain", 0, None, False, "") == ""
     assert without_root(lesson, "plain", 1000, "/usr/bin/sudo", True, "") == ""
     # the course's container: a normal user, no sudo, no namespace of its own
     why = without_root(lesson, "plain", 1000, None, False, "unshare: mount /proc failed: Operation not permitted")
-    assert why.startswith("15-several-hosts makes network namespaces, which take root: here you are not root, "
+    assert why.startswith("16-several-hosts makes network namespaces, which take root: here you are not root, "
                           "there is no sudo, and no private namespace can be made (unshare: mount /proc failed")
-    assert why.endswith("lessons/15-several-hosts/README.md, 'Where' and 'Root'")
+    assert why.endswith("lessons/16-several-hosts/README.md, 'Where' and 'Root'")
     assert "sudo asks for a password" in without_root(lesson, "plain", 1000, "/usr/bin/sudo", False, "")
 
 
@@ -319,13 +319,13 @@ def test_a_process_that_ends_while_the_terminals_stop_has_no_children():
 
 
 def test_the_step_paths_words_leave_out_code_and_asides():
-    from courselab import words
+    from courselab import step_path
 
     text = ("# 03 · A lesson\n\nOne two three.\n\n## 1. Start\n\nFour five.\n\n```bash term=main\nredis-server\n"
             "## not a heading\n```\n\n<details><summary>Why six</summary>\n\nseven eight nine ten\n\n</details>\n\n"
             "## 2. Stop\n\n```python file=server.py\nx = 1\n```\n\nEleven.\n")
-    m = words.measure(text, "03-a-lesson")
+    m = step_path.measure(text, "03-a-lesson")
     assert [(s.title, s.words, s.commands) for s in m.sections] == [
         ("(before the first section)", 6, 0), ("1. Start", 4, 1), ("2. Stop", 3, 0)]
     assert m.aside_words == 6 and m.words == 13 and m.commands == 1  # a listing (file=) is not a command
-    assert words.over(m) == []
+    assert step_path.over(m) == []

@@ -1,4 +1,4 @@
-"""Lesson 15's hosts: network namespaces made by the lesson's hosts.sh, and commands run on them by on.sh.
+"""Lesson 16's hosts: network namespaces made by the lesson's hosts.sh, and commands run on them by on.sh.
 
 Everything is addressed inside namespaces this code created (10.150.15.0/24, on a bridge of their own with
 no route out): nothing on this machine's own network, nothing beyond it. Whatever `Hosts` made is
@@ -16,13 +16,13 @@ from pathlib import Path
 from . import paths
 from .services import Process
 
-LESSON = paths.lesson_dir("15")
+LESSON = paths.lesson_dir("16")
 REDIS_ADDRESS = runpy.run_path(str(LESSON / "lan.py"))["REDIS_HOST"]  # the lesson's own (lan.py)
 
 
 def secrets(home: Path) -> Path:
-    """Where certs.sh and users.sh keep lesson 15's certificates, users and passwords, in that home folder."""
-    return home / ".config" / "celery-lab" / "lesson15"
+    """Where certs.sh and users.sh keep lesson 16's certificates, users and passwords, in that home folder."""
+    return home / ".config" / "celery-lab" / "several-hosts"
 
 
 class Hosts:
@@ -33,7 +33,7 @@ class Hosts:
 
     def env(self, **extra: str) -> dict[str, str]:
         """The environment of a command on these hosts: their prefix, and `home` as the learner's home
-        (where certs.sh, users.sh and tlsapp.py keep and find lesson 15's secrets)."""
+        (where certs.sh, users.sh and tlsapp.py keep and find lesson 16's secrets)."""
         return {**os.environ, "CELERY_LAB_HOSTS": self.prefix, "HOME": str(self.home), "PYTHONUNBUFFERED": "1",
                 **extra}
 
@@ -87,7 +87,7 @@ class OnHost(Process):
 
 
 class TLSRedis(OnHost):
-    """Lesson 15's Redis (the course's build, with TLS; the lesson's redis.conf) on the redis host, started in
+    """Lesson 16's Redis (the course's build, with TLS; the lesson's redis.conf) on the redis host, started in
     the secrets folder as the lesson starts it; `port` other than 6379: a second one beside it, with its own pid
     file."""
 
@@ -95,7 +95,7 @@ class TLSRedis(OnHost):
         if port != 6379:
             extra = ("--tls-port", str(port), "--pidfile", f"redis-{port}.pid", *extra)
         argv = [str(paths.redis_prefix() / "bin" / "redis-server"), str(LESSON / "redis.conf"), *extra]
-        super().__init__(hosts, "redis", "redis-server (lesson 15)", argv, "Ready to accept connections",
+        super().__init__(hosts, "redis", "redis-server (lesson 16)", argv, "Ready to accept connections",
                          f"redis-{port}.log")
 
 
@@ -108,11 +108,11 @@ def replicated_redis(hosts: Hosts) -> list[OnHost]:
     hosts.script("ha.sh")
     bin_ = paths.redis_prefix() / "bin"
     return [
-        OnHost(hosts, "redis", "the primary (lesson 15)", [str(bin_ / "redis-server"), "ha-primary.conf"],
+        OnHost(hosts, "redis", "the primary (lesson 16)", [str(bin_ / "redis-server"), "ha-primary.conf"],
                "Ready to accept connections", "ha-primary.log"),
-        OnHost(hosts, "w1", "the replica (lesson 15)", [str(bin_ / "redis-server"), "ha-replica.conf"],
+        OnHost(hosts, "w1", "the replica (lesson 16)", [str(bin_ / "redis-server"), "ha-replica.conf"],
                "MASTER <-> REPLICA sync: Finished with success", "ha-replica.log"),
-        *(OnHost(hosts, host, f"the Sentinel on {host} (lesson 15)", [str(bin_ / "redis-sentinel"),
+        *(OnHost(hosts, host, f"the Sentinel on {host} (lesson 16)", [str(bin_ / "redis-sentinel"),
                                                                      f"sentinel-{host}.conf"],
                  "+monitor master lab", f"sentinel-{host}.log") for host in SENTINEL_HOSTS),
     ]

@@ -46,7 +46,7 @@ class Lab:
             os.environ.pop(var, None)
         self._imported: set[str] = set()
         self._scratch: list[Path] = []
-        self._hosts = None  # lesson 15's network namespaces, once made
+        self._hosts = None  # lesson 16's network namespaces, once made
         atexit.register(self.stop)
         previous = signal.getsignal(signal.SIGTERM)
 
@@ -73,7 +73,7 @@ class Lab:
         return redis.Redis(port=self.port, decode_responses=True)
 
     def another_redis(self, conf: Path, *extra: str, port: int | None = None) -> RedisServer:
-        """A second redis-server from the course's build, from `conf` with `extra` arguments after it (lesson 13:
+        """A second redis-server from the course's build, from `conf` with `extra` arguments after it (lesson 14:
         broker.conf --appendonly yes), on a free port or `port` (to start it again where it was, with its files)."""
         port = port or free_port()
         workdir = paths.RUN / "notebooks" / f"{self.name}-{port}"
@@ -105,7 +105,7 @@ class Lab:
         return flower
 
     def hosts(self):
-        """Lesson 15's hosts (hosts.sh up), named apart from yours, with certs.sh's and users.sh's files in a scratch
+        """Lesson 16's hosts (hosts.sh up), named apart from yours, with certs.sh's and users.sh's files in a scratch
         home of their own; lab.stop() removes them (hosts.sh down)."""
         from .hosts import Hosts
 
@@ -116,7 +116,7 @@ class Lab:
         return self._hosts
 
     def tls_redis(self):
-        """Lesson 15's Redis on the redis host: TLS only, the users of users.acl (the course's build, with TLS)."""
+        """Lesson 16's Redis on the redis host: TLS only, the users of users.acl (the course's build, with TLS)."""
         from .hosts import TLSRedis
 
         server = self.services.add(TLSRedis(self.hosts()))
@@ -124,7 +124,7 @@ class Lab:
         return server
 
     def replicated_redis(self) -> list:
-        """Lesson 15, section 10: ha.sh, the primary (redis host), its replica (w1), a Sentinel on redis, w1 and w2."""
+        """Lesson 16, section 10: ha.sh, the primary (redis host), its replica (w1), a Sentinel on redis, w1 and w2."""
         from .hosts import replicated_redis
 
         started = [self.services.add(process) for process in replicated_redis(self.hosts())]
@@ -135,7 +135,7 @@ class Lab:
         return started
 
     def host_worker(self, host: str, lesson: str, app: str, *extra: str, supervised: bool = False) -> Worker:
-        """A real `celery -A <app> worker` on one of lesson 15's hosts (on.sh), under the lesson's supervise.sh if
+        """A real `celery -A <app> worker` on one of lesson 16's hosts (on.sh), under the lesson's supervise.sh if
         `supervised`; waits for 'ready.'."""
         hosts = self.hosts()
         under = ("./supervise.sh",) if supervised else ()
@@ -146,7 +146,7 @@ class Lab:
         return worker
 
     def on(self, host: str, *argv: str, cwd: Path | None = None) -> str:
-        """Run a command on one of lesson 15's hosts, in the lesson's folder, as on.sh does: what it printed."""
+        """Run a command on one of lesson 16's hosts, in the lesson's folder, as on.sh does: what it printed."""
         from .hosts import LESSON
 
         done = self.hosts().run(host, *argv, cwd=cwd or LESSON)
@@ -174,7 +174,7 @@ class Lab:
         sys.path, and Celery's CELERY_BROKER_URL / CELERY_RESULT_BACKEND name our port (set
         before the import, since Celery reads them when it is configured). Modules of an earlier
         lesson with the same names (server, app, config) are forgotten first. `broker`: the messages go
-        through that Redis instead (lesson 13's section 8), the results stay.
+        through that Redis instead (lesson 14, section 1), the results stay.
         """
         folder = paths.lesson_dir(lesson)
         for name in self._imported:

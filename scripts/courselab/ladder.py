@@ -1,6 +1,6 @@
-"""Lesson 14's performance ladder: Celery measured rung by rung against the Redis underneath it, in one run.
+"""Lesson 15's performance ladder: Celery measured rung by rung against the Redis underneath it, in one run.
 
-Each rung is one change from the rung before, on lesson 14's app (`perf.py`, a task `tick` that counts
+Each rung is one change from the rung before, on lesson 15's app (`perf.py`, a task `tick` that counts
 itself done with one INCR). Two figures per rung: tasks/s for a burst of short tasks (sent, then waited for
 until all are done) and the `tick.delay().get()` round trip (p50, p99). Beside them, measured in the same
 run on the same Redis: raw Redis (`redis-benchmark` and redis-py, one client and pipelined) and Celery's
@@ -28,7 +28,7 @@ from . import lessonapp, paths, profiling
 from .measure import echo_thread, summary, timings
 from .services import Process, RedisServer, ServiceError, Services, free_port
 
-LESSON = "14"
+LESSON = "15"
 QUIET = ("--without-gossip", "--without-mingle", "--without-heartbeat")
 FIGURES = paths.RUN / "bench" / "ladder.json"  # make bench's figures and chart, by default
 CHART = paths.RUN / "bench" / "ladder.png"
@@ -104,7 +104,7 @@ class Figures:
 
 
 class BenchWorker(Process):
-    """`celery -A APP worker -n NAME@ladder OPTIONS` in lesson 14's folder, with Celery's default log level
+    """`celery -A APP worker -n NAME@ladder OPTIONS` in lesson 15's folder, with Celery's default log level
     (WARNING: no line per task); ready once it answers a ping."""
 
     def __init__(self, name: str, app: str, options: tuple[str, ...], env: dict[str, str], logs: Path):
@@ -261,7 +261,7 @@ def io_bound(r, app, n: int, env: dict[str, str], logs: Path, say) -> dict[str, 
 
 
 def profile_chunks(r, tick, rung: Rung, n: int, env: dict[str, str], work: Path, prof: Path) -> tuple[dict, dict]:
-    """The chunks rung once more, its worker under cProfile (lesson 14's profiled.py: noack's app, profiled
+    """The chunks rung once more, its worker under cProfile (lesson 15's profiled.py: noack's app, profiled
     from its first task on), the profile written to PROF: the shares of its time, and per message, how many
     calls of tick it made and how many commands it sent to Redis."""
     prof.unlink(missing_ok=True)

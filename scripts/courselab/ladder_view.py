@@ -1,4 +1,4 @@
-"""Lesson 14's ladder, shown: the table of every figure with its ratios, the legend, the goals, the I/O-bound
+"""Lesson 15's ladder, shown: the table of every figure with its ratios, the legend, the goals, the I/O-bound
 task's pools, where the time goes, and the chart — all read from the figures courselab.ladder measured."""
 
 from __future__ import annotations

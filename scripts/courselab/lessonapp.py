@@ -83,7 +83,7 @@ def configured_urls(folder: Path, module: str) -> tuple[str, str]:
 
 def lesson_env(folder: Path, module: str, base: dict[str, str] | None = None) -> dict[str, str]:
     """Environment for a process that runs lesson code (a worker, a client) against the course's Redis (a
-    CELERY_BROKER_URL or CELERY_RESULT_BACKEND already in the environment is kept: lesson 13 moves its broker)."""
+    CELERY_BROKER_URL or CELERY_RESULT_BACKEND already in the environment is kept: lesson 14 moves its broker)."""
     env = dict(os.environ if base is None else base)
     env["PYTHONUNBUFFERED"] = "1"
     port = paths.redis_port()

@@ -1,4 +1,4 @@
-"""Where the time goes: a cProfile of a process, summed into a few named shares (lesson 14).
+"""Where the time goes: a cProfile of a process, summed into a few named shares (lesson 15).
 
 cProfile is deterministic: it times every Python call, and slows each one down, so a profile says which
 share of the time goes where, not how long anything takes. The shares are of self time (what a function

@@ -163,7 +163,7 @@ class Worker(Process):
     def __init__(self, folder: Path, app: str, extra: tuple[str, ...] = (), name: str | None = None,
                  env: dict | None = None, on: list[str] | None = None):
         """`env`: its environment, instead of the lesson's against the course's Redis; `on`: the command line it runs
-        under (lesson 15's on.sh HOST)."""
+        under (lesson 16's on.sh HOST)."""
         celery = Path(sys.executable).with_name("celery")
         argv = [*(on or []), str(celery), "-A", app, "worker", "--loglevel=info", *extra]
         log = paths.RUN / "logs" / f"worker-{folder.name}-{app}-{os.getpid()}-{time.monotonic_ns()}.log"

@@ -65,13 +65,13 @@ class Cause:
 
 def _zh_section(lesson: str, section: str) -> str | None:
     """The Chinese heading of an English section of a lesson, found by position (None: no Chinese edition)."""
-    from . import editions  # editions reads lesson texts: only needed here
+    from . import zh_edition  # it reads lesson texts: only needed here
 
     en = paths.LESSONS / lesson / "README.md"
-    zh = en.with_name(editions.ZH_NAME)
+    zh = en.with_name(zh_edition.ZH_NAME)
     if not (en.is_file() and zh.is_file()):
         return None
-    return editions.section_title(en.read_text(), zh.read_text(), section)
+    return zh_edition.section_title(en.read_text(), zh.read_text(), section)
 
 
 @dataclass(frozen=True)

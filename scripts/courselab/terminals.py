@@ -327,7 +327,7 @@ def private_lessons(where: Path) -> str:
             f"{lessons}")
 
 
-# Lesson 15's hosts are network namespaces named in /run/netns (ip netns add): the namespace gets a /run/netns of
+# Lesson 16's hosts are network namespaces named in /run/netns (ip netns add): the namespace gets a /run/netns of
 # its own (a tmpfs), so that the lesson's cl-* are neither a learner's own nor those of a play beside it. Where this
 # machine has no /run/netns, the namespace gets a /run of its own first (nothing the lessons use lives there)
 # rather than make one on the machine: a normal user (root of a user namespace) may not, and root would leave it

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import editions, lessontext, normalize, paths
+from . import lessontext, normalize, paths, zh_edition
 from .lessontext import Block
 from .terminals import TerminalError, Terminals, poll
 
@@ -95,7 +95,7 @@ class Player:
         if self.bless and result.blessed:
             target = readme or lesson / "README.md"
             target.write_text(lessontext.rewrite(text, result.blessed))
-            editions.follow(target)  # the Chinese edition shares the blocks
+            zh_edition.follow(target)  # the Chinese edition shares the blocks
         result.seconds = time.monotonic() - started
         return result
 

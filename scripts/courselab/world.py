@@ -77,7 +77,7 @@ class World:
 
     def cannot_play(self, lesson: Path) -> str:
         """Why this world cannot play `lesson` ("" when it can). A lesson whose stages need root (stages.toml,
-        `needs = "root"`: lesson 15's namespaces) plays as root, with sudo, or inside the private namespace,
+        `needs = "root"`: lesson 16's namespaces) plays as root, with sudo, or inside the private namespace,
         where the tour is root; in a container as its normal user it has none of those."""
         if self.path != "host" or not any(s.needs == "root" for s in stages.load().stages if s.lesson == lesson.name):
             return ""

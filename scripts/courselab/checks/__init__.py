@@ -6,7 +6,7 @@ connection reads as 'Redis is not running' wherever it happens.
 
 Split by topic: machine.py (VM, Redis build and server), python.py (packages), workers.py
 (remote control, lesson scripts), backend.py (the result backend), monitor.py (Flower), reliability.py
-(lesson 13's counts), performance.py (lesson 14's ladder), hosts.py (lesson 15's hosts, TLS and users);
+(lessons 13 and 14's counts), performance.py (lesson 15's ladder), hosts.py (lesson 16's hosts, TLS and users);
 base.py holds the registry.
 """
 
@@ -64,7 +64,7 @@ def run_stage(course: Course, stage: Stage) -> list[Result]:
     return results
 
 
-SKIPPED = "skipped"  # a stage that does not apply here (the VM stage outside the VM, lesson 15's inside it)
+SKIPPED = "skipped"  # a stage that does not apply here (the VM stage outside the VM, lesson 16's inside it)
 
 
 def applies(stage: Stage) -> bool:

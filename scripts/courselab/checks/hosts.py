@@ -1,4 +1,4 @@
-"""The checks of lesson 15: its hosts are there, Redis on the redis host speaks TLS only, its users keep
+"""The checks of lesson 16: its hosts are there, Redis on the redis host speaks TLS only, its users keep
 everyone but Celery out (and Celery within its rights), a worker on w1 answers over TLS.
 
 Every probe runs on the lesson's client host (on.sh, which asks sudo when you are not root), with the

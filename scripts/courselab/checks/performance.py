@@ -1,4 +1,4 @@
-"""The check of lesson 14: the performance ladder has been measured (`make bench`), every rung of it."""
+"""The check of lesson 15: the performance ladder has been measured (`make bench`), every rung of it."""
 
 from __future__ import annotations
 

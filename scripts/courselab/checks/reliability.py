@@ -1,5 +1,5 @@
-"""The checks of lesson 13: what the lesson's ledger says of the tasks it submitted, and whether the broker the
-lesson's app uses keeps its messages through a restart and a full memory."""
+"""The checks of lessons 13 and 14: what the lessons' ledger says of the tasks it submitted, and whether the broker
+the lessons' app uses keeps its messages through a restart and a full memory."""
 
 from __future__ import annotations
 
@@ -20,14 +20,14 @@ def _client(url: str):
 
 
 @check
-def nothing_lost(stage: Stage, app: str) -> str:
+def nothing_lost(stage: Stage, app: str, lost: str = "tasks-lost") -> str:
     """Every task id in the set `submitted` (submit.py) has completed (the hash `completed`, counted by the task);
-    tasks still held at a shut gate are named as such."""
+    tasks still held at a shut gate are named as such. `lost`: the cause that says how this lesson loses none."""
     broker_url, ledger_url = _urls(stage, app)
     ledger = _client(ledger_url)
     submitted, completed = ledger.smembers("submitted"), ledger.hgetall("completed")
     if not submitted:
-        raise Failed("tasks-lost", f"no submitted task ids in {ledger_url} (the set `submitted`)")
+        raise Failed(lost, f"no submitted task ids in {ledger_url} (the set `submitted`)")
     missing = submitted - completed.keys()
     if missing and ledger.get("gate") != "open":
         raise Failed("gate-shut", f"{len(missing)} of {len(submitted)} submitted tasks have not completed, and the "
@@ -35,7 +35,7 @@ def nothing_lost(stage: Stage, app: str) -> str:
     if missing:
         broker = _client(broker_url)
         waiting = f"{broker.llen('celery')} queued, {broker.hlen('unacked')} unacknowledged in {broker_url}"
-        raise Failed("tasks-lost", f"{len(missing)} of {len(submitted)} submitted tasks never completed ({waiting})")
+        raise Failed(lost, f"{len(missing)} of {len(submitted)} submitted tasks never completed ({waiting})")
     twice = sum(int(n) > 1 for n in completed.values())
     return f"all {len(submitted)} submitted tasks completed" + (f", {twice} of them twice" if twice else "")
 

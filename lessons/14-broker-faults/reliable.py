@@ -1,0 +1,1 @@
+../13-worker-faults/reliable.py
