@@ -2,11 +2,11 @@
 # make test-learner: the course as a learner runs it — a normal user, not root, in a clone of their own.
 #
 # As root (CI), it makes a throwaway normal user, clones this checkout's HEAD into that user's home as
-# ~/celery-lab, and as that user runs `make play LESSON=16`: the set-up a learner's `make tour` does (its
-# venv; Redis is this checkout's build, copied in when built) and lesson 16 played as written —
-# the lesson whose network namespaces and on.sh differ most between root and a normal user (the tour plays a
-# normal user's lessons inside a user namespace). Then it checks that the user left nothing: no process, no namespace name in /run/netns that was
-# not there before. Then, with a throwaway passwordless sudo, the user types lesson 16's first commands outside
+# ~/celery-lab, and as that user runs `make play LESSON="16 17 18"`: the set-up a learner's `make tour` does (its
+# venv; Redis is this checkout's build, copied in when built) and lessons 16-18 played as written —
+# the lessons whose network namespaces and on.sh differ most between root and a normal user (the tour plays a
+# normal user's lessons inside a user namespace). Then it checks that the user left nothing: no process, no
+# namespace name in /run/netns that was not there before. Then, with a throwaway passwordless sudo, the user types lesson 16's first commands outside
 # the tour (./hosts.sh up, ./on.sh w1 ..., ./hosts.sh down), as on their own machine, and no host may be
 # left. The user, its home and its sudoers entry (and sudo, if this run installed it) are removed, also on
 # failure or Ctrl-C; a /run/netns that `ip netns` made is removed again.
@@ -74,7 +74,7 @@ chmod 711 "$tmp"  # the user's home lies inside
 useradd --create-home --home-dir "$tmp/home" --shell /bin/bash --comment "$mark" "$name"
 git clone --quiet --no-hardlinks "$repo" "$tmp/home/celery-lab"
 # Redis as this checkout built it (make test did), where the set-up finds it installed: a normal user's own
-# build is proven by make test-container; this test is about lesson 16.
+# build is proven by make test-container; this test is about lessons 16-18.
 build="${CELERY_LAB_REDIS_PREFIX:-}"
 if [ -n "$build" ] && [ -x "$build/bin/redis-server" ]; then
   mkdir -p "$tmp/home/celery-lab/.redis"
@@ -85,10 +85,10 @@ chown -R "$name:" "$tmp/home/celery-lab"
 echo "    $(id "$name")"
 
 before=$(netns)
-step "As $name: make play LESSON=16 (set-up, then lesson 16 as written)"
+step "As $name: make play LESSON=\"16 17 18\" (set-up, then lessons 16-18 as written)"
 start=$SECONDS
 runuser -u "$name" -- env -i HOME="$tmp/home" USER="$name" LOGNAME="$name" PATH=/usr/local/bin:/usr/bin:/bin \
-  LANG=C.UTF-8 TERM="${TERM:-xterm}" bash -c 'cd ~/celery-lab && make play LESSON=16'
+  LANG=C.UTF-8 TERM="${TERM:-xterm}" bash -c 'cd ~/celery-lab && make play LESSON="16 17 18"'
 echo "    played in $((SECONDS - start)) s"
 
 step "Left behind"

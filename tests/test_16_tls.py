@@ -143,7 +143,7 @@ def test_the_lessons_code_will_not_dial_redis_from_anywhere_but_a_lesson_host():
 
 
 def on_sh_in_a_machine_named(name: str, *command: str) -> subprocess.CompletedProcess:
-    """on.sh run in a UTS namespace whose host name is NAME (as a cluster VM's is, section 11), for hosts of a
+    """on.sh run in a UTS namespace whose host name is NAME (as a cluster VM's is, lesson 18, section 7), for hosts of a
     prefix no namespace has, with a variable of this terminal's that must not come along."""
     env = {**os.environ, "CELERY_LAB_HOSTS": f"none{os.getpid()}", "LEFT_BEHIND": "1"}
     return subprocess.run(["unshare", "--uts", "sh", "-c", f'hostname {name} && exec ./on.sh "$@"', "sh", *command],
@@ -164,7 +164,7 @@ def test_on_sh_for_a_host_that_is_neither_a_namespace_nor_this_machine_says_wher
     assert done.returncode == 1
     assert done.stderr.strip() == (
         f"on.sh: no host none{os.getpid()}-w1: make the hosts first with ./hosts.sh up (lesson 16, section 1); "
-        "with the cluster's VMs, type it on the VM w1 (vagrant ssh w1; section 11)")
+        "with the cluster's VMs, type it on the VM w1 (vagrant ssh w1; lesson 18, section 7)")
 
 
 # --- stage off-loopback: its checks pass with the lesson's set-up, and fail with their hints ----------------
@@ -179,12 +179,8 @@ def as_learner(hosts, monkeypatch):
 
 
 def test_the_stage_checks_pass_with_the_lesson_running(course, redis_tls, as_learner):
-    with Services() as started:
-        for host, queue, name in (("w1", "mail", "mail@w1"), ("w2", "math", "math@w2")):
-            started.add(Worker(LESSON, "routes", extra=("-Q", queue, "-c", "1", "-n", name), env=as_learner.env(),
-                               on=as_learner.on(host)))
-        for check_id in ("hosts-up", "redis-tls-only", "celery-user-limited", "routed-workers"):
-            assert_passes(run_check(course, check_id))
+    for check_id in ("hosts-up", "redis-tls-only", "celery-user-limited"):
+        assert_passes(run_check(course, check_id))
 
 
 def test_no_hosts(course, monkeypatch):
@@ -192,15 +188,6 @@ def test_no_hosts(course, monkeypatch):
     result = run_check(course, "hosts-up")
     assert_fails_with(result, course, "no-hosts")
     assert "./hosts.sh up" in result.hint
-
-
-def test_no_worker_on_w2(course, redis_tls, as_learner):
-    with Services() as started:
-        started.add(Worker(LESSON, "routes", extra=("-Q", "mail", "-c", "1", "-n", "mail@w1"), env=as_learner.env(),
-                           on=as_learner.on("w1")))
-        result = run_check(course, "routed-workers")
-    assert_fails_with(result, course, "no-host-worker")
-    assert result.detail == "no answer from math@w2; workers that answered: ['mail@w1']"
 
 
 @pytest.fixture(scope="module")
@@ -289,36 +276,3 @@ def test_the_lessons_ca_signs_only_for_the_lessons_names_and_no_other_ca(tmp_pat
     _leaf(tls, "via-sub", "sub-ca.crt", tls / "sub-ca.key", "DNS:redis, IP:10.150.15.10")
     refused = _openssl("verify", "-CAfile", "ca.crt", "-untrusted", "sub-ca.crt", "via-sub.crt", cwd=tls)
     assert refused.returncode != 0 and "path length constraint exceeded" in refused.stdout + refused.stderr
-
-
-@pytest.mark.parametrize("host", ["redis", "w1", "w2"])
-def test_each_vm_gets_only_the_secrets_it_uses(tmp_path, host):
-    """Section 11: secrets-for.sh HOST, the stream piped from the client VM to HOST."""
-    env = {**os.environ, "CELERY_LAB_SECRETS": str(tmp_path), "HOME": str(tmp_path)}
-    for script in ("certs.sh", "users.sh", "ha.sh"):
-        subprocess.run(["bash", str(LESSON / script)], env=env, check=True, capture_output=True, timeout=120)
-    stream = subprocess.run(["bash", str(LESSON / "secrets-for.sh"), host], env=env, check=True, capture_output=True,
-                            timeout=60).stdout
-    names = subprocess.run(["tar", "-t"], input=stream, capture_output=True, check=True).stdout.decode().split()
-    own = {"redis": ["users.acl", "sentinel-users.acl", "ha-primary.conf", "sentinel-redis.conf"],
-           "w1": ["users.acl", "sentinel-users.acl", "ha-replica.conf", "sentinel-w1.conf", "celery.password"],
-           "w2": ["sentinel-users.acl", "sentinel-w2.conf", "celery.password"]}[host]
-    assert sorted(names) == sorted(["several-hosts/", "several-hosts/tls/", *(f"several-hosts/{n}" for n in own),
-                                    "several-hosts/tls/ca.crt", f"several-hosts/tls/{host}.crt",
-                                    f"several-hosts/tls/{host}.key"])
-    # unpacked on the VM: the folders and secrets readable by their owner only
-    target = tmp_path / "vm"
-    target.mkdir()
-    subprocess.run(["tar", "-x", "-C", str(target)], input=stream, check=True)
-    for name in ("several-hosts", "several-hosts/tls", f"several-hosts/tls/{host}.key", f"several-hosts/{own[-1]}"):
-        assert (target / name).stat().st_mode & 0o077 == 0, name
-
-
-def test_secrets_for_an_unknown_host_or_before_the_secrets_says_what_to_do(tmp_path):
-    env = {**os.environ, "CELERY_LAB_SECRETS": str(tmp_path)}
-    unknown = subprocess.run(["bash", str(LESSON / "secrets-for.sh"), "client"], env=env, capture_output=True,
-                             text=True)
-    assert unknown.returncode == 2 and "usage: ./secrets-for.sh redis|w1|w2" in unknown.stderr
-    early = subprocess.run(["bash", str(LESSON / "secrets-for.sh"), "w1"], env=env, capture_output=True, text=True)
-    assert early.returncode == 1 and "run certs.sh, users.sh and ha.sh first (sections 3, 4, 10)" in early.stderr
-    assert early.stdout == ""

@@ -69,8 +69,9 @@ FAILING = {
     "hosts-up": "no-hosts",
     "redis-tls-only": "plain-text-open",
     "celery-user-limited": "celery-user-unlimited",
+    # lesson 17's: tests/test_17_routing.py
     "routed-workers": "no-host-worker",
-    # tests/test_16_failover.py
+    # lesson 18's: tests/test_18_failover.py
     "sentinels-agree": "no-sentinel",
     "failover-workers": "no-failover-worker",
 }

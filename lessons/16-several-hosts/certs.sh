@@ -3,7 +3,7 @@
 # serves Redis or Sentinel:
 #   bash certs.sh            into ~/.config/celery-lab/several-hosts/tls (made once; run again: nothing changes)
 # Whoever trusts ca.crt trusts redis.crt (the name "redis" and the address 10.150.15.10: the redis host of
-# hosts.sh), w1.crt and w2.crt (their replica and Sentinels, section 10). Each host has a key of its own,
+# hosts.sh), w1.crt and w2.crt (their replica and Sentinels, lesson 18). Each host has a key of its own,
 # readable by you only. The CA can sign for the lesson's names and addresses only, and no other CA; its key
 # is kept apart, in ../ca, and goes to no host. Nothing here leaves this machine.
 set -euo pipefail

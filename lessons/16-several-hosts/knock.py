@@ -5,7 +5,7 @@
 #   --user NAME     log in as NAME (default celery) with NAME's password file; "--user none": no login;
 #                   a user without a password file gets a wrong password
 #   --trust system  check Redis's certificate against the system's CAs instead of the lesson's own
-#   --host A        another of the hosts' addresses (section 10: the replica, the Sentinels)
+#   --host A        another of the hosts' addresses (lesson 18: the replica, the Sentinels)
 import argparse
 
 import redis

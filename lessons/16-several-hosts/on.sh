@@ -5,7 +5,7 @@
 # then runs with your own user, home and PATH again (setpriv) — and nothing else of this terminal's
 # environment (a CELERY_BROKER_URL exported in lesson 14, say), as on a host of its own.
 # On a machine that *is* the host — the Vagrantfile's cluster profile names its VMs redis, w1, w2 and
-# client (section 11) — and has no namespace of that name, the command runs right there, the same way.
+# client (lesson 18, section 7) — and has no namespace of that name, the command runs right there, the same way.
 set -euo pipefail
 [ $# -ge 2 ] || { echo "usage: ./on.sh HOST COMMAND [ARGS...]   (HOST: redis, w1, w2 or client)" >&2; exit 2; }
 host="$1" ns="${CELERY_LAB_HOSTS:-cl}-$1"; shift
@@ -17,7 +17,7 @@ umask 077
 if [ ! -e "/run/netns/$ns" ]; then
   if [ "$(hostname)" = "$host" ]; then exec "${clean_env[@]}" "$@"; fi
   echo "on.sh: no host $ns: make the hosts first with ./hosts.sh up (lesson 16, section 1);" \
-    "with the cluster's VMs, type it on the VM $host (vagrant ssh $host; section 11)" >&2
+    "with the cluster's VMs, type it on the VM $host (vagrant ssh $host; lesson 18, section 7)" >&2
   exit 1
 fi
 if [ "$(id -u)" = 0 ]; then  # root already (or root of a user namespace, as the course's tour): no one to go back to

@@ -5,8 +5,8 @@
 #   default  off, and with no password at all: nobody logs in without a user name
 #   celery   the rules of celery.acl (what Celery needs, nothing more), then on, with its password
 #   admin    everything (for you, with redis-cli: ACL LOG, INFO, MONITOR)
-#   replica  what a replica needs of its primary (section 10)
-#   sentinel what Sentinel needs of the Redis servers it watches (section 10)
+#   replica  what a replica needs of its primary (lesson 18)
+#   sentinel what Sentinel needs of the Redis servers it watches (lesson 18)
 # and sentinel-users.acl, the users of the Sentinels themselves: default off, sentinel (the Sentinels
 # among themselves), celery (asks where the primary is) and admin.
 # Each file holds each password's SHA-256, not the password (Redis accepts either: "#<hash>").

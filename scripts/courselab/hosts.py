@@ -16,7 +16,8 @@ from pathlib import Path
 from . import paths
 from .services import Process
 
-LESSON = paths.lesson_dir("16")
+LESSON = paths.lesson_dir("16")  # the hosts, on.sh, the TLS Redis, the users
+FAILOVER = paths.lesson_dir("18")  # ha.sh and the replicated Redis's files
 REDIS_ADDRESS = runpy.run_path(str(LESSON / "lan.py"))["REDIS_HOST"]  # the lesson's own (lan.py)
 
 
@@ -37,8 +38,8 @@ class Hosts:
         return {**os.environ, "CELERY_LAB_HOSTS": self.prefix, "HOME": str(self.home), "PYTHONUNBUFFERED": "1",
                 **extra}
 
-    def script(self, name: str, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["bash", str(LESSON / name), *args], env=self.env(), check=True,
+    def script(self, name: str, *args: str, folder: Path = LESSON) -> subprocess.CompletedProcess:
+        return subprocess.run(["bash", str(folder / name), *args], env=self.env(), check=True,
                               capture_output=True, text=True)
 
     def on(self, host: str, *argv: str) -> list[str]:
@@ -103,16 +104,16 @@ SENTINEL_HOSTS = ("redis", "w1", "w2")
 
 
 def replicated_redis(hosts: Hosts) -> list[OnHost]:
-    """Section 10, in the order it starts them: ha.sh's files, the primary on the redis host, its replica on w1
+    """Lesson 18, in the order it starts them: ha.sh's files, the primary on the redis host, its replica on w1
     (started once in sync), and a Sentinel on each of SENTINEL_HOSTS (started once it watches the primary)."""
-    hosts.script("ha.sh")
+    hosts.script("ha.sh", folder=FAILOVER)
     bin_ = paths.redis_prefix() / "bin"
     return [
-        OnHost(hosts, "redis", "the primary (lesson 16)", [str(bin_ / "redis-server"), "ha-primary.conf"],
+        OnHost(hosts, "redis", "the primary (lesson 18)", [str(bin_ / "redis-server"), "ha-primary.conf"],
                "Ready to accept connections", "ha-primary.log"),
-        OnHost(hosts, "w1", "the replica (lesson 16)", [str(bin_ / "redis-server"), "ha-replica.conf"],
+        OnHost(hosts, "w1", "the replica (lesson 18)", [str(bin_ / "redis-server"), "ha-replica.conf"],
                "MASTER <-> REPLICA sync: Finished with success", "ha-replica.log"),
-        *(OnHost(hosts, host, f"the Sentinel on {host} (lesson 16)", [str(bin_ / "redis-sentinel"),
+        *(OnHost(hosts, host, f"the Sentinel on {host} (lesson 18)", [str(bin_ / "redis-sentinel"),
                                                                      f"sentinel-{host}.conf"],
                  "+monitor master lab", f"sentinel-{host}.log") for host in SENTINEL_HOSTS),
     ]

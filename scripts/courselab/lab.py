@@ -124,7 +124,7 @@ class Lab:
         return server
 
     def replicated_redis(self) -> list:
-        """Lesson 16, section 10: ha.sh, the primary (redis host), its replica (w1), a Sentinel on redis, w1 and w2."""
+        """Lesson 18: ha.sh, the primary (redis host), its replica (w1), a Sentinel on redis, w1 and w2."""
         from .hosts import replicated_redis
 
         started = [self.services.add(process) for process in replicated_redis(self.hosts())]
@@ -146,7 +146,8 @@ class Lab:
         return worker
 
     def on(self, host: str, *argv: str, cwd: Path | None = None) -> str:
-        """Run a command on one of lesson 16's hosts, in the lesson's folder, as on.sh does: what it printed."""
+        """Run a command on one of lesson 16's hosts, in lesson 16's folder (or `cwd`), as on.sh does: what it
+        printed."""
         from .hosts import LESSON
 
         done = self.hosts().run(host, *argv, cwd=cwd or LESSON)

@@ -1,5 +1,6 @@
-"""The checks of lesson 16: its hosts are there, Redis on the redis host speaks TLS only, its users keep
-everyone but Celery out (and Celery within its rights), a worker on w1 answers over TLS.
+"""The checks of lessons 16-18: lesson 16's hosts are there, Redis on the redis host speaks TLS only, its users
+keep everyone but Celery out (and Celery within its rights); lesson 17's routed workers and lesson 18's Sentinels
+and failover workers answer over TLS.
 
 Every probe runs on the lesson's client host (on.sh, which asks sudo when you are not root), with the
 lesson's own knock.py: nothing is ever dialled from this machine's own network.

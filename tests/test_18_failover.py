@@ -1,4 +1,4 @@
-"""Lesson 16, section 10: the queue's Redis replicated (a primary on the redis host, a replica on w1) and three
+"""Lesson 18: the queue's Redis replicated (a primary on the redis host, a replica on w1) and three
 Sentinels (redis, w1, w2), all over TLS with the users of users.sh, in real network namespaces; two workers of
 failover.py; the primary killed with SIGKILL while load.py sends, and every task counted by tally.py. And the
 stage failover: its checks pass with that set-up, and fail with their hints without it. Run as root (CI is).
@@ -15,7 +15,9 @@ import time
 
 import pytest
 from conftest import assert_fails_with, assert_passes, run_check
-from courselab.hosts import LESSON, Hosts, TLSRedis, replicated_redis
+from courselab.hosts import FAILOVER as LESSON
+from courselab.hosts import LESSON as HOSTS_LESSON
+from courselab.hosts import Hosts, TLSRedis, replicated_redis
 from courselab.services import Services, Worker
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root (CI runs as root)")
@@ -37,7 +39,7 @@ def as_learner(hosts, monkeypatch):
 
 @needs_root
 def test_no_sentinel_no_stage(course, as_learner):
-    """The hosts are up, nothing of section 10 runs: the Sentinels' check fails with its hint (first in this file:
+    """The hosts are up, nothing of lesson 18 runs: the Sentinels' check fails with its hint (first in this file:
     the module's Sentinels start with the tests after it)."""
     result = run_check(course, "sentinels-agree")
     assert_fails_with(result, course, "no-sentinel")
@@ -57,7 +59,7 @@ def cluster(hosts):
 
 
 def ha_worker(hosts: Hosts, host: str) -> Worker:
-    """A worker of failover.py on `host`, under the lesson's supervise.sh, as section 10 starts it."""
+    """A worker of failover.py on `host`, under the lesson's supervise.sh, as section 4 starts it."""
     return Worker(LESSON, "failover", extra=("--pool", "threads", "-c", "2", "-n", f"ha@{host}"), env=hosts.env(),
                   on=hosts.on(host, "./supervise.sh"))
 
@@ -181,3 +183,40 @@ def test_ha_sh_without_the_users_says_what_to_run_first(tmp_path):
     assert done.returncode == 1
     assert done.stderr == "ha.sh: no password for the user replica: run ./users.sh first (lesson 16, section 4)\n"
     assert not list(tmp_path.rglob("*.conf"))  # nothing written half
+
+
+# --- section 7: what each of the cluster's VMs gets of the secrets --------------------------------------------
+
+
+@pytest.mark.parametrize("host", ["redis", "w1", "w2"])
+def test_each_vm_gets_only_the_secrets_it_uses(tmp_path, host):
+    """Section 7: secrets-for.sh HOST, the stream piped from the client VM to HOST."""
+    env = {**os.environ, "CELERY_LAB_SECRETS": str(tmp_path), "HOME": str(tmp_path)}
+    for folder, script in ((HOSTS_LESSON, "certs.sh"), (HOSTS_LESSON, "users.sh"), (LESSON, "ha.sh")):
+        subprocess.run(["bash", str(folder / script)], env=env, check=True, capture_output=True, timeout=120)
+    stream = subprocess.run(["bash", str(LESSON / "secrets-for.sh"), host], env=env, check=True, capture_output=True,
+                            timeout=60).stdout
+    names = subprocess.run(["tar", "-t"], input=stream, capture_output=True, check=True).stdout.decode().split()
+    own = {"redis": ["users.acl", "sentinel-users.acl", "ha-primary.conf", "sentinel-redis.conf"],
+           "w1": ["users.acl", "sentinel-users.acl", "ha-replica.conf", "sentinel-w1.conf", "celery.password"],
+           "w2": ["sentinel-users.acl", "sentinel-w2.conf", "celery.password"]}[host]
+    assert sorted(names) == sorted(["several-hosts/", "several-hosts/tls/", *(f"several-hosts/{n}" for n in own),
+                                    "several-hosts/tls/ca.crt", f"several-hosts/tls/{host}.crt",
+                                    f"several-hosts/tls/{host}.key"])
+    # unpacked on the VM: the folders and secrets readable by their owner only
+    target = tmp_path / "vm"
+    target.mkdir()
+    subprocess.run(["tar", "-x", "-C", str(target)], input=stream, check=True)
+    for name in ("several-hosts", "several-hosts/tls", f"several-hosts/tls/{host}.key", f"several-hosts/{own[-1]}"):
+        assert (target / name).stat().st_mode & 0o077 == 0, name
+
+
+def test_secrets_for_an_unknown_host_or_before_the_secrets_says_what_to_do(tmp_path):
+    env = {**os.environ, "CELERY_LAB_SECRETS": str(tmp_path)}
+    unknown = subprocess.run(["bash", str(LESSON / "secrets-for.sh"), "client"], env=env, capture_output=True,
+                             text=True)
+    assert unknown.returncode == 2 and "usage: ./secrets-for.sh redis|w1|w2" in unknown.stderr
+    early = subprocess.run(["bash", str(LESSON / "secrets-for.sh"), "w1"], env=env, capture_output=True, text=True)
+    assert early.returncode == 1
+    assert "run certs.sh, users.sh (lesson 16, sections 3 and 4) and ha.sh (section 1) first" in early.stderr
+    assert early.stdout == ""

@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-# Lesson 16's routed app: tlsapp's connection (TLS, the user celery, every key under "celery:"), two kinds of
+# Lesson 17's routed app: tlsapp's connection (TLS, the user celery, every key under "celery:"), two kinds of
 # task, and a route for each — mail to the queue "mail", arithmetic to the queue "math" — so that each kind
 # runs on the hosts whose workers consume its queue. Each task notes its id when it has run, in a set under
 # "celery:" (SADD: one of the commands the user celery may run), so that count.py can tell what was lost.

@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-# Lesson 16's app for section 10: the queue and the results in the replicated Redis that three Sentinels
+# Lesson 18's app: the queue and the results in the replicated Redis that three Sentinels
 # watch. Celery asks the Sentinels where the primary "lab" is (sentinel://, one URL per Sentinel, joined by
 # ";"), and asks again when it loses it. TLS and the user celery everywhere, as in tlsapp.py.
 import redis
@@ -29,7 +29,7 @@ app.conf.update(
     # failover takes here, so the client waits for the new primary instead of failing.
     task_publish_retry_policy={"max_retries": 20, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5},
 )
-# The ledger of runs stays on section 5's Redis (port 6379), which this section does not break.
+# The ledger of runs stays on lesson 16's Redis (port 6379), which this lesson does not break.
 ledger = redis.Redis(host=REDIS_HOST, port=6379, **login("celery"))
 
 

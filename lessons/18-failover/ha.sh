@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The configuration of section 10, written anew into ~/.config/celery-lab/several-hosts (a fresh start each time:
+# Lesson 18's configuration, written anew into ~/.config/celery-lab/several-hosts (a fresh start each time:
 # the primary on the redis host, the replica on w1, Sentinels that know nothing yet):
 #   bash ha.sh
 #   ha-primary.conf, ha-replica.conf       primary.conf and replica.conf, with the replication password

@@ -1,5 +1,6 @@
-"""Lesson 16, routing: mail to w1's worker (-Q mail), sums to w2's (-Q math), over TLS as the user celery; w2
-taken down, its queue waits and the mail goes on; w2 back, nothing lost (counted as admin). Real namespaces."""
+"""Lesson 17, routing on lesson 16's hosts: mail to w1's worker (-Q mail), sums to w2's (-Q math), over TLS as the
+user celery; w2 taken down, its queue waits and the mail goes on; w2 back, nothing lost (counted as admin). Real
+namespaces."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ import os
 import sys
 
 import pytest
-from courselab.hosts import LESSON, Hosts, TLSRedis
+from conftest import assert_fails_with, assert_passes, run_check
+from courselab import paths
+from courselab.hosts import Hosts, TLSRedis
 from courselab.services import Services, Worker
 
+LESSON = paths.lesson_dir("17")  # routes.py, send.py, count.py; on.sh, lan.py, tlsapp.py linked from lesson 16
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root (CI runs as root)")
 
 
@@ -52,3 +56,30 @@ def test_each_kind_runs_where_its_queue_is_consumed_and_waits_while_no_one_does(
         assert counts(hosts) == [20, 15, 0, 5]  # the mail went; the sums wait in math
         started.add(worker(hosts, "w2", "-Q", "math", "--autoscale=4,1", "-n", "math@w2"))
         assert counts(hosts) == [20, 20, 0, 0]  # w2 back: nothing lost
+
+
+# --- stage routing: its check passes with both routed workers, and fails with its hint without one -----------
+
+
+@pytest.fixture
+def as_learner(hosts, monkeypatch):
+    """The checker sees these hosts and this home as the learner's."""
+    monkeypatch.setenv("CELERY_LAB_HOSTS", hosts.prefix)
+    monkeypatch.setenv("HOME", str(hosts.home))
+    return hosts
+
+
+def test_the_routing_check_passes_with_both_workers(course, as_learner):
+    with Services() as started:
+        for host, queue, name in (("w1", "mail", "mail@w1"), ("w2", "math", "math@w2")):
+            started.add(worker(as_learner, host, "-Q", queue, "-c", "1", "-n", name))
+        assert_passes(run_check(course, "routed-workers"))
+
+
+def test_no_worker_on_w2(course, as_learner):
+    with Services() as started:
+        started.add(worker(as_learner, "w1", "-Q", "mail", "-c", "1", "-n", "mail@w1"))
+        result = run_check(course, "routed-workers")
+    assert_fails_with(result, course, "no-host-worker")
+    assert result.detail == "no answer from math@w2; workers that answered: ['mail@w1']"
+    assert "lessons/17-routing" in result.hint

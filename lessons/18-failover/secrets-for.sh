@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What one host of section 11's VMs needs of the secrets made on the client, as a tar stream on standard output
+# What one host of the cluster's VMs (section 7) needs of the secrets made on the client, as a tar stream on standard output
 # (for a pipe: it never lands on your computer's disk):
 #   ./secrets-for.sh w1 | ...
 #   redis   its certificate and key, the users of Redis and of Sentinel, the primary's and its Sentinel's files
@@ -16,7 +16,7 @@ case "${1:-}" in
 esac
 files=("${files[@]/#/several-hosts/}" several-hosts/tls/ca.crt "several-hosts/tls/$1.crt" "several-hosts/tls/$1.key")
 for file in "${files[@]}"; do
-  [ -s "$dir/$file" ] || { echo "secrets-for.sh: no $dir/$file: run certs.sh, users.sh and ha.sh first (sections 3, 4, 10)" >&2; exit 1; }
+  [ -s "$dir/$file" ] || { echo "secrets-for.sh: no $dir/$file: run certs.sh, users.sh (lesson 16, sections 3 and 4) and ha.sh (section 1) first" >&2; exit 1; }
 done
 # the two folders too (their mode, 0700, with them), and nothing else of them
 tar -C "$dir" --no-recursion -c several-hosts several-hosts/tls "${files[@]}"

@@ -1,0 +1,1 @@
+../16-several-hosts/lan.py
