@@ -69,7 +69,7 @@ test: deps browser venv redis ## the test suite: lint, unit tests, real Redis + 
 	@$(BIN)/ruff check .
 	@$(BIN)/pytest
 
-test-learner: ## as root: a throwaway normal user clones the course and plays lesson 16 as written; nothing left
+test-learner: ## as root: a throwaway normal user clones the course and plays lessons 16-18 as written; nothing left
 	@bash scripts/test-learner.sh
 
 test-container: ## as root: the Containerfile built with podman, the tour inside as its user, Python 3.13; nothing left
