@@ -195,3 +195,11 @@ def pytest_xdist_make_scheduler(config, log):
             super()._assign_work_unit(node)
 
     return PlaysApart(config, log)
+
+
+@pytest.fixture
+def as_learner(hosts, monkeypatch):
+    """Lessons 16-18: the checker sees the test module's `hosts` (and their home) as the learner's."""
+    monkeypatch.setenv("CELERY_LAB_HOSTS", hosts.prefix)
+    monkeypatch.setenv("HOME", str(hosts.home))
+    return hosts

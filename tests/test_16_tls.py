@@ -170,14 +170,6 @@ def test_on_sh_for_a_host_that_is_neither_a_namespace_nor_this_machine_says_wher
 # --- stage off-loopback: its checks pass with the lesson's set-up, and fail with their hints ----------------
 
 
-@pytest.fixture
-def as_learner(hosts, monkeypatch):
-    """The checker sees these hosts and this home as the learner's."""
-    monkeypatch.setenv("CELERY_LAB_HOSTS", hosts.prefix)
-    monkeypatch.setenv("HOME", str(hosts.home))
-    return hosts
-
-
 def test_the_stage_checks_pass_with_the_lesson_running(course, redis_tls, as_learner):
     for check_id in ("hosts-up", "redis-tls-only", "celery-user-limited"):
         assert_passes(run_check(course, check_id))

@@ -61,14 +61,6 @@ def test_each_kind_runs_where_its_queue_is_consumed_and_waits_while_no_one_does(
 # --- stage routing: its check passes with both routed workers, and fails with its hint without one -----------
 
 
-@pytest.fixture
-def as_learner(hosts, monkeypatch):
-    """The checker sees these hosts and this home as the learner's."""
-    monkeypatch.setenv("CELERY_LAB_HOSTS", hosts.prefix)
-    monkeypatch.setenv("HOME", str(hosts.home))
-    return hosts
-
-
 def test_the_routing_check_passes_with_both_workers(course, as_learner):
     with Services() as started:
         for host, queue, name in (("w1", "mail", "mail@w1"), ("w2", "math", "math@w2")):

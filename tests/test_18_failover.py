@@ -29,14 +29,6 @@ def hosts(tmp_path_factory, redis_built):
         yield made
 
 
-@pytest.fixture
-def as_learner(hosts, monkeypatch):
-    """The checker sees these hosts and this home as the learner's."""
-    monkeypatch.setenv("CELERY_LAB_HOSTS", hosts.prefix)
-    monkeypatch.setenv("HOME", str(hosts.home))
-    return hosts
-
-
 @needs_root
 def test_no_sentinel_no_stage(course, as_learner):
     """The hosts are up, nothing of lesson 18 runs: the Sentinels' check fails with its hint (first in this file:
