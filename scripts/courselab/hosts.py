@@ -95,7 +95,7 @@ class TLSRedis(OnHost):
     def __init__(self, hosts: Hosts, port: int = 6379, *extra: str):
         if port != 6379:
             extra = ("--tls-port", str(port), "--pidfile", f"redis-{port}.pid", *extra)
-        argv = [str(paths.redis_prefix() / "bin" / "redis-server"), str(LESSON / "redis.conf"), *extra]
+        argv = [str(paths.redis_bin()), str(LESSON / "redis.conf"), *extra]
         super().__init__(hosts, "redis", "redis-server (lesson 16)", argv, "Ready to accept connections",
                          f"redis-{port}.log")
 
@@ -107,13 +107,12 @@ def replicated_redis(hosts: Hosts) -> list[OnHost]:
     """Lesson 18, in the order it starts them: ha.sh's files, the primary on the redis host, its replica on w1
     (started once in sync), and a Sentinel on each of SENTINEL_HOSTS (started once it watches the primary)."""
     hosts.script("ha.sh", folder=FAILOVER)
-    bin_ = paths.redis_prefix() / "bin"
     return [
-        OnHost(hosts, "redis", "the primary (lesson 18)", [str(bin_ / "redis-server"), "ha-primary.conf"],
+        OnHost(hosts, "redis", "the primary (lesson 18)", [str(paths.redis_bin()), "ha-primary.conf"],
                "Ready to accept connections", "ha-primary.log"),
-        OnHost(hosts, "w1", "the replica (lesson 18)", [str(bin_ / "redis-server"), "ha-replica.conf"],
+        OnHost(hosts, "w1", "the replica (lesson 18)", [str(paths.redis_bin()), "ha-replica.conf"],
                "MASTER <-> REPLICA sync: Finished with success", "ha-replica.log"),
-        *(OnHost(hosts, host, f"the Sentinel on {host} (lesson 18)", [str(bin_ / "redis-sentinel"),
+        *(OnHost(hosts, host, f"the Sentinel on {host} (lesson 18)", [str(paths.redis_bin("redis-sentinel")),
                                                                      f"sentinel-{host}.conf"],
                  "+monitor master lab", f"sentinel-{host}.log") for host in SENTINEL_HOSTS),
     ]
