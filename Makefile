@@ -24,14 +24,28 @@ browser: ## Debian's chromium and chromedriver for the browser test of Flower (l
 venv: $(BIN)/.installed ## the course's virtualenv: the packages of requirements.txt, each checked against its hash
 	@echo "    $(VENV) holds the packages pinned in requirements.txt"
 
-$(BIN)/.installed: requirements.txt requirements-hiredis.txt
+# INSTALLER=uv: the same lock, hashes checked, installed by uv (requirements-uv.in) instead of pip; the VM's
+# provisioning does so (under an emulated CPU pip's own Python is most of the time). pip by default.
+INSTALLER ?= pip
+ifeq ($(INSTALLER),uv)
+INSTALL = $(BIN)/uv pip install --python $(BIN)/python
+else ifeq ($(INSTALLER),pip)
+INSTALL = $(BIN)/pip install
+else
+$(error INSTALLER=$(INSTALLER): say pip (the default) or uv)
+endif
+
+$(BIN)/.installed: requirements.txt requirements-hiredis.txt requirements-uv.txt
 	@bash scripts/check-python.sh "$(PYTHON)"  # a Python (and a Linux) the lock's wheels are for
 	@bash scripts/install-build-deps.sh  # python3-venv, where this Python lacks it
-	@echo "==> venv $(VENV) with requirements.txt (a minute or two)"
+	@echo "==> venv $(VENV) with requirements.txt, by $(INSTALLER) (a minute or two)"
 	@$(PYTHON) -m venv $(VENV)
-	@$(BIN)/pip install -q --require-hashes --only-binary=:all: -r requirements.txt
+ifeq ($(INSTALLER),uv)
+	@$(BIN)/pip install -q --require-hashes --only-binary=:all: --no-deps -r requirements-uv.txt
+endif
+	@$(INSTALL) -q --require-hashes --only-binary=:all: -r requirements.txt
 	@# lesson 15's hiredis, on no sys.path: only the ladder's hiredis rung gets it (requirements-hiredis.in)
-	@$(BIN)/pip install -q --require-hashes --only-binary=:all: --no-deps --upgrade --target $(VENV)/hiredis \
+	@$(INSTALL) -q --require-hashes --only-binary=:all: --no-deps --upgrade --target $(VENV)/hiredis \
 	  -r requirements-hiredis.txt
 	@touch $@
 

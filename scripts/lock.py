@@ -2,7 +2,8 @@
 """Re-pin requirements.txt from requirements.in, with hashes (`make lock`; the dependencies keep their
 pins unless `make lock ARGS=--upgrade`); and requirements-hiredis.txt
 from requirements-hiredis.in: lesson 15's hiredis, which `make venv` installs apart from the venv's
-packages (into .venv/hiredis), so that only the ladder's hiredis rung has it.
+packages (into .venv/hiredis), so that only the ladder's hiredis rung has it; and requirements-uv.txt
+from requirements-uv.in: the installer the VM's `make venv INSTALLER=uv` uses.
 
 Resolves for Python 3.11.2 — Debian 12's own Python, which the VM uses and the oldest the course
 supports — so that no pin needs a newer Python than a learner's Debian 12 has. pip's resolver runs
@@ -168,7 +169,7 @@ def main(argv: list[str]) -> int:
         count += 1
     (REPO / "requirements.txt").write_text("\n".join(lines) + "\n")
     print(f"requirements.txt: {count} packages pinned with their hashes for Python {PYTHON_VERSION}")
-    return lock_apart("requirements-hiredis")
+    return lock_apart("requirements-hiredis") or lock_apart("requirements-uv")
 
 
 def pin(lines: list[str], name: str, version: str, hashes: list[str]) -> bool:

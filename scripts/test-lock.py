@@ -6,7 +6,7 @@ the lock exactly as `make venv` installs it (--require-hashes, wheels only) but 
 (--python-version, --platform: Debian 12's glibc or older) — so a wheel missing for a target, or a file whose
 hash the lock lacks, fails here with pip's own message ("THESE PACKAGES DO NOT MATCH THE HASHES"), not on a
 learner's machine. Downloads only (pip's cache keeps them for the next run); nothing is installed.
-requirements-hiredis.txt is fetched the same way.
+requirements-hiredis.txt and requirements-uv.txt (the VM's installer) are fetched the same way.
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ from rich.table import Table
 
 def fetch(python: str, arch: str, lock: str, dest: Path) -> subprocess.CompletedProcess:
     plats = [option for plat in platforms(arch) for option in ("--platform", plat)]
+    apart = ["--no-deps"] if lock != "requirements.txt" else []  # hiredis and uv: single packages
     return subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--require-hashes",
                            "--only-binary=:all:", "--implementation", "cp", "--python-version", python, *plats,
-                           *(["--no-deps"] if "hiredis" in lock else []), "-d", str(dest), "-r", str(REPO / lock)],
+                           *apart, "-d", str(dest), "-r", str(REPO / lock)],
                           capture_output=True, text=True)
 
 
@@ -45,7 +46,7 @@ def main() -> int:
             with tempfile.TemporaryDirectory() as tmp:
                 start = time.monotonic()
                 results = [fetch(python, arch, lock, Path(tmp))
-                           for lock in ("requirements.txt", "requirements-hiredis.txt")]
+                           for lock in ("requirements.txt", "requirements-hiredis.txt", "requirements-uv.txt")]
                 wheels = len(list(Path(tmp).glob("*.whl")))
             bad = [r for r in results if r.returncode != 0]
             table.add_row(f"CPython {python} on {arch}", str(wheels), f"{time.monotonic() - start:.0f}",

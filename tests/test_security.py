@@ -162,7 +162,7 @@ def test_jupyterlabs_kernels_do_not_inherit_its_token(services, tmp_path):
 # --- packages: hash-locked ---------------------------------------------------------------------------
 
 
-LOCKS = ("requirements.txt", "requirements-hiredis.txt")  # every file `make venv` installs
+LOCKS = ("requirements.txt", "requirements-hiredis.txt", "requirements-uv.txt")  # every file `make venv` installs
 
 
 def locked(lock: str = "requirements.txt") -> dict[str, list[str]]:
@@ -177,12 +177,13 @@ def locked(lock: str = "requirements.txt") -> dict[str, list[str]]:
 
 
 def make_venv_recipes() -> dict[str, list[str]]:
-    """The options `make venv` gives pip for each file it installs, read from the Makefile's recipe."""
+    """The options `make venv` gives pip (or uv, INSTALLER=uv) for each file it installs, read from the Makefile's
+    recipe: `$(INSTALL)` is pip's or uv's `pip install`, the same options either way."""
     text = (REPO / "Makefile").read_text().replace("\\\n", " ")
     recipes = {}
     for line in text.splitlines():
-        if "pip install" in line:
-            options = line.split("pip install", 1)[1].split()
+        if (install := next((i for i in ("pip install", "$(INSTALL)") if i in line and " -r " in line), None)):
+            options = line.split(install, 1)[1].split()
             at = options.index("-r")
             recipes[options[at + 1]] = options[:at] + options[at + 2:]
     return recipes

@@ -25,18 +25,20 @@ else
   info "linked: /home/vagrant/celery-lab -> $repo"; changed
 fi
 
-step "The course's venv (make venv, as vagrant)"
+step "The course's venv (make venv INSTALLER=uv, as vagrant)"
 stamp="$repo/.venv/bin/.installed"
 if [ -f "$stamp" ] && [ "$stamp" -nt "$repo/requirements.txt" ]; then
   info "up to date"
 else
-  # pip checks TLS against the system's bundle, which holds the host's extra CAs (ca-certs.sh);
-  # the host's index, if it has its own, and nothing else of its pip settings (see the Vagrantfile).
-  # Both reach pip through the environment (runuser without --login keeps it), never a command line:
-  # an index URL may carry credentials, and `ps` shows every command line to every user.
-  export PIP_CERT=/etc/ssl/certs/ca-certificates.crt
-  if [ -n "${PIP_INDEX_URL:-}" ]; then export PIP_INDEX_URL; fi
-  runuser -u vagrant -- bash -c 'cd /vagrant && make venv' || die "make venv failed"
+  # The same lock as on the host, hashes checked, but installed by uv: pip's own Python is slow where
+  # the CPU is emulated (about 400 s of `vagrant up` in the course's CI; see requirements-uv.in).
+  # pip (which installs uv) and uv check TLS against the system's bundle, which holds the host's extra
+  # CAs (ca-certs.sh); the host's index, if it has its own, and nothing else of its pip settings (see
+  # the Vagrantfile). They reach pip and uv through the environment (runuser without --login keeps it),
+  # never a command line: an index URL may carry credentials, and `ps` shows every command line.
+  export PIP_CERT=/etc/ssl/certs/ca-certificates.crt SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+  if [ -n "${PIP_INDEX_URL:-}" ]; then export PIP_INDEX_URL UV_DEFAULT_INDEX="$PIP_INDEX_URL"; fi
+  runuser -u vagrant -- bash -c 'cd /vagrant && make venv INSTALLER=uv' || die "make venv failed"
   changed
 fi
 
