@@ -148,6 +148,9 @@ def test_masks_hide_what_changes_between_runs():
     assert mask_line("task done: 8") == "task done: 8"  # what a lesson shows stays compared
     assert mask_line("1.0× PING 0.16 ms", numbers=True) == "<n>× PING <n> ms"
     assert mask_line("make: *** [Makefile:38: check] Error 1") == mask_line("make: *** [Makefile:41: check] Error 1")
+    assert mask_line("3 passed, 2 xfailed in 10.62s") == "3 passed, 2 xfailed in <seconds>"  # pytest's summary
+    assert mask_line("= 1 failed in 65.20s (0:01:05) =") == "= 1 failed in <seconds> ="
+    assert mask_line("3 passed, 2 xfailed") == "3 passed, 2 xfailed"  # the counts stay compared
     assert mask_line("{'id': 'x', 'worker_pid': 22}") == "{'id': 'x', 'worker_pid': <pid>}"
     assert mask_line("[I 261126 04:43:31 command:177] Visit me at http://127.0.0.1:5555") == \
         "[I <time> command:177] Visit me at http://127.0.0.1:5555"

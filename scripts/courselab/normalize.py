@@ -7,9 +7,9 @@ Two steps, both documented in docs/transcripts.md:
    celery-lab. A blessed output is written in this form.
 2. mask(): what changes from run to run is masked on both sides before they are compared — task
    ids, times and dates, process ids, memory addresses, long fractions (durations), build ids,
-   pool process numbers, the kernel in Celery's banner, the Makefile line in make's errors; runs of
-   spaces and of table rules are collapsed (a table's column widths follow its content). A block
-   marked `numbers` masks every number (a benchmark's figures).
+   pool process numbers, the kernel in Celery's banner, the Makefile line in make's errors, pytest's
+   duration; runs of spaces and of table rules are collapsed (a table's column widths follow its
+   content). A block marked `numbers` masks every number (a benchmark's figures).
 
 A block may be an `excerpt` (its lines appear among others, in order) or `unordered` (an excerpt
 whose lines may come in any order: the log of a worker whose processes write concurrently).
@@ -50,6 +50,9 @@ MASKS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"\bJob: \d+"), "Job: <n>"),  # billiard's number of a pool job (a WorkerLostError)
     (re.compile(r"\(_ssl\.c:\d+\)"), "(_ssl.c:<line>)"),  # where in its C code Python's ssl raised: per build
     (re.compile(r"\b[0-9a-f]{40}\b"), "<run id>"),  # a Redis server's or Sentinel's run id: new at each start
+    # pytest's summary line: "3 passed, 2 xfailed in 10.62s" (over a minute: "in 65.20s (0:01:05)")
+    (re.compile(r"\b(passed|failed|errors?|skipped|xfailed|xpassed|deselected|warnings?) in \d+\.\d+s"
+                r"(?: \(\d+:\d\d:\d\d\))?"), r"\1 in <seconds>"),
     # Redis logs a failed TLS handshake with " (conn: fd=N)" when it failed at once, inside connAccept, and
     # without when it failed a moment later, in clientAcceptHandler (src/networking.c): whichever came first
     (re.compile(r"(Error accepting a client connection: .*) \(conn: [^)]*\)$"), r"\1"),

@@ -1,0 +1,1 @@
+../06-calling-tasks/article_client.py

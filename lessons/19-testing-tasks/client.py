@@ -1,0 +1,1 @@
+../07-split-layout/client.py
