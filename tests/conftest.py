@@ -164,6 +164,7 @@ def assert_passes(result):
 LONGEST_FIRST = (
     "tests/test_transcripts.py::test_lesson_plays_as_written[13-",
     "tests/test_transcripts.py::test_lesson_plays_as_written[11-",
+    "tests/test_transcripts.py::test_lesson_plays_as_written[19-",
     "notebooks/13-",
     "tests/test_02_transcript.py",
     "notebooks/11-",
