@@ -7,10 +7,8 @@ scenario does not need them.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
-import pytest
 from conftest import assert_fails_with, assert_passes, lesson_copy, run_check
 
 SLOW = ("test_plugin.py", "test_client.py")  # a worker per test, and the clients' own polling: ~20 s of the suite
@@ -166,9 +164,3 @@ def test_always_eager_is_named(course, redis_server, tmp_path):
     result = run_check(course, "not-always-eager", lesson=str(folder))
     assert_fails_with(result, course, "always-eager")
     assert "settings (config.py)" in result.hint and "apply()" in result.hint
-
-
-@pytest.fixture(autouse=True)
-def _no_leftovers(tmp_path):
-    yield
-    shutil.rmtree(tmp_path, ignore_errors=True)
