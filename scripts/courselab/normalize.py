@@ -26,6 +26,11 @@ DISPLAY_HOME = "/home/learner"
 DISPLAY_REPO = "/home/learner/celery-lab"
 DISPLAY_HOST = "celery-lab"
 
+# pytest's summary line, "3 passed, 2 xfailed in 10.62s": its outcome words and its duration (also read by the stage
+# check of lesson 19, checks/testing.py)
+PYTEST_OUTCOMES = r"passed|failed|errors?|skipped|xfailed|xpassed|deselected|warnings?"
+PYTEST_DURATION = r" in \d+\.\d+s(?: \(\d+:\d\d:\d\d\))?"
+
 MASKS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<id>"),
     (re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[,.]\d+)?"), "<time>"),
@@ -51,8 +56,7 @@ MASKS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"\(_ssl\.c:\d+\)"), "(_ssl.c:<line>)"),  # where in its C code Python's ssl raised: per build
     (re.compile(r"\b[0-9a-f]{40}\b"), "<run id>"),  # a Redis server's or Sentinel's run id: new at each start
     # pytest's summary line: "3 passed, 2 xfailed in 10.62s" (over a minute: "in 65.20s (0:01:05)")
-    (re.compile(r"\b(passed|failed|errors?|skipped|xfailed|xpassed|deselected|warnings?) in \d+\.\d+s"
-                r"(?: \(\d+:\d\d:\d\d\))?"), r"\1 in <seconds>"),
+    (re.compile(rf"\b({PYTEST_OUTCOMES}){PYTEST_DURATION}"), r"\1 in <seconds>"),
     # Redis logs a failed TLS handshake with " (conn: fd=N)" when it failed at once, inside connAccept, and
     # without when it failed a moment later, in clientAcceptHandler (src/networking.c): whichever came first
     (re.compile(r"(Error accepting a client connection: .*) \(conn: [^)]*\)$"), r"\1"),

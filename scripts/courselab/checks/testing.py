@@ -10,11 +10,12 @@ import subprocess
 import sys
 
 from .. import lessonapp, paths, stages
+from ..normalize import PYTEST_DURATION, PYTEST_OUTCOMES
 from .base import Failed, check
 
-SUMMARY = re.compile(r"^\d+ (?:passed|failed|error|errors|skipped|xfailed|xpassed|deselected|warnings?)\b.*")
+SUMMARY = re.compile(rf"^\d+ (?:{PYTEST_OUTCOMES})\b.*")
 FAILING = re.compile(r"^(?:FAILED|ERROR) [\w./-]+\.py(?:::\S+)?")  # not a captured log's "ERROR    celery..."
-DURATION = re.compile(r" in \d+(?:\.\d+)?s(?: \(\d+:\d\d:\d\d\))?$")
+DURATION = re.compile(rf"{PYTEST_DURATION}$")
 
 
 def summary(output: str) -> str:
