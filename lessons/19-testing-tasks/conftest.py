@@ -17,5 +17,5 @@ def worker():
     Celery starts in a thread share one stop flag (celery.worker.state), so when the plugin's worker
     of section 5 stops, a worker still running would stop with it."""
     import mailing  # noqa: F401  (its task, known to the worker)
-    with start_worker(app, perform_ping_check=False) as started:
+    with start_worker(app, perform_ping_check=False, loglevel='CRITICAL') as started:  # errors reach get()
         yield started
