@@ -38,6 +38,7 @@ export CELERY_LAB_VM_PREFIX="celery-lab-test-$$-"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 export CELERY_LAB_JUPYTER_PORT="${CELERY_LAB_JUPYTER_PORT:-$(free_port)}"
 export CELERY_LAB_FLOWER_PORT="${CELERY_LAB_FLOWER_PORT:-$(free_port)}"
+export CELERY_LAB_WEB_PORT="${CELERY_LAB_WEB_PORT:-$(free_port)}"
 
 phases=()
 t0=$SECONDS
@@ -301,11 +302,15 @@ grep -q "the tests run as celery-lab-build, in a copy of the tree" "$state/up.lo
 left="$(vagrant ssh -c 'sudo find /var/cache/celery-lab/redis/build -maxdepth 2 ! -user root' 2>/dev/null | tr -d '\r')"
 [ -z "$left" ] || die "the build user's files are left beside the tree root installed from: $left"
 info "Redis's tests ran as celery-lab-build, in a copy removed afterwards; root installed from its own tree"
-# Where does the forward listen? Only on the host's loopback (read from the socket table, no traffic).
-listen="$(ss -Hltn "sport = :$CELERY_LAB_JUPYTER_PORT" | awk '{print $4}' | sort -u | tr '\n' ' ')"
-info "port $CELERY_LAB_JUPYTER_PORT listens on: $listen"
-for addr in $listen; do
-  case "$addr" in 127.0.0.1:*|\[::1\]:*) ;; *) die "port $CELERY_LAB_JUPYTER_PORT listens beyond loopback: $addr" ;; esac
+# Where do the forwards listen? Only on the host's loopback (read from the socket table, no traffic). Lesson 20's
+# page is not started in the VM: its forward is made as Flower's is, and Flower's is used below.
+for port in "$CELERY_LAB_JUPYTER_PORT" "$CELERY_LAB_WEB_PORT"; do
+  listen="$(ss -Hltn "sport = :$port" | awk '{print $4}' | sort -u | tr '\n' ' ')"
+  info "port $port listens on: $listen"
+  [ -n "$listen" ] || die "nothing listens on the forwarded port $port"
+  for addr in $listen; do
+    case "$addr" in 127.0.0.1:*|\[::1\]:*) ;; *) die "port $port listens beyond loopback: $addr" ;; esac
+  done
 done
 inside="$(vagrant ssh -c "ss -Hltn 'sport = :6379'" 2>/dev/null | awk '{print $4}' | sort -u | tr -d '\r' | tr '\n' ' ')"
 info "inside the VM, Redis listens on: $inside"

@@ -6,9 +6,11 @@ Nothing of Redis or Celery is mocked here. Every test Redis listens on a free lo
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import shutil
+import struct
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -204,3 +206,43 @@ def as_learner(hosts, monkeypatch):
     monkeypatch.setenv("CELERY_LAB_HOSTS", hosts.prefix)
     monkeypatch.setenv("HOME", str(hosts.home))
     return hosts
+
+
+# --- a real browser: Debian's headless Chromium, driven by Selenium (lessons 12 and 20) -----------------
+
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+
+
+@pytest.fixture
+def chromium():
+    """Lessons 12 and 20's browser: a headless Chromium, quit at the end (Selenium stops its chromedriver by PID)."""
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
+    if missing:
+        pytest.fail(f"no {' or '.join(missing)}: `make test` installs Debian's chromium and chromium-driver "
+                    "(scripts/install-build-deps.sh chromium chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})  # the DevTools events: responses
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--window-size=1280,720", "--no-first-run", "--disable-background-networking"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def login(driver, password: str) -> None:
+    """Send Flower's login (HTTP basic authentication) with every request the browser makes."""
+    token = base64.b64encode(f"learner:{password}".encode()).decode()
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": {"Authorization": f"Basic {token}"}})
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    return struct.unpack(">II", data[16:24])

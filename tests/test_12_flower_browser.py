@@ -10,21 +10,17 @@ blessed: CELERY_LAB_BLESS_SCREENSHOT=1 pytest tests/test_12_flower_browser.py
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import shutil
-import struct
-from pathlib import Path
 
 import pytest
-from conftest import lesson_lab
+from conftest import lesson_lab, login, png_size
 from courselab import paths
 from courselab.services import Flower, Worker, free_port
 from courselab.terminals import poll
 
 LESSON = paths.lesson_dir("12")
-CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 SCREENSHOT = LESSON / "flower-dashboard.png"
 
 
@@ -39,36 +35,6 @@ def flower_lab(tmp_path):
         yield app, flower
 
 
-@pytest.fixture
-def chromium():
-    """A headless Chromium, quit at the end (Selenium stops the chromedriver it started, by its PID)."""
-    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
-    if missing:
-        pytest.fail(f"no {' or '.join(missing)}: `make test` installs Debian's chromium and chromium-driver "
-                    "(scripts/install-build-deps.sh chromium chromium-driver)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})  # the DevTools events: responses
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=1280,720", "--no-first-run", "--disable-background-networking"):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-def login(driver, password: str) -> None:
-    """Send Flower's login (HTTP basic authentication) with every request the browser makes."""
-    token = base64.b64encode(f"learner:{password}".encode()).decode()
-    driver.execute_cdp_cmd("Network.enable", {})
-    driver.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": {"Authorization": f"Basic {token}"}})
-
-
 def statuses(driver, url: str) -> list[int]:
     """The HTTP statuses of the browser's responses for `url`, from its DevTools events."""
     found = []
@@ -77,11 +43,6 @@ def statuses(driver, url: str) -> list[int]:
         if event["method"] == "Network.responseReceived" and event["params"]["response"]["url"] == url:
             found.append(event["params"]["response"]["status"])
     return found
-
-
-def png_size(data: bytes) -> tuple[int, int]:
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    return struct.unpack(">II", data[16:24])
 
 
 def test_flower_listens_on_loopback_behind_a_password(flower_lab, chromium):

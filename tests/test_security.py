@@ -388,15 +388,15 @@ def test_the_lock_installs_with_require_hashes_on_the_oldest_python(tmp_path):
     assert proc.returncode == 0, f"Python {version}: {proc.stderr[-2000:]}"
 
 
-def test_the_dev_container_forwards_only_jupyterlab_and_flower_and_asks_for_no_privilege():
-    """devcontainer.json (JSON with whole-line // comments): the editor forwards 8888 and 5555 to the learner's
+def test_the_dev_container_forwards_only_the_courses_web_pages_and_asks_for_no_privilege():
+    """devcontainer.json (JSON with whole-line // comments): the editor forwards 8888, 5555 and 8000 to the learner's
     loopback; nothing is published on the learner's network (appPort, -p) and the container gets no privilege."""
     import json
 
     text = (REPO / ".devcontainer" / "devcontainer.json").read_text()
     config = json.loads("\n".join(line for line in text.splitlines() if not line.strip().startswith("//")))
     assert config["build"] == {"dockerfile": "../Containerfile", "context": ".."}
-    assert config["forwardPorts"] == [8888, 5555]
+    assert config["forwardPorts"] == [8888, 5555, 8000]  # JupyterLab, Flower (lesson 12), the page (lesson 20)
     assert config["otherPortsAttributes"] == {"onAutoForward": "ignore"}
     assert "appPort" not in config and config["remoteUser"] == "learner"
     for arg in config.get("runArgs", []):

@@ -152,6 +152,8 @@ def test_masks_hide_what_changes_between_runs():
     assert mask_line("= 1 failed in 65.20s (0:01:05) =") == "= 1 failed in <seconds> ="
     assert mask_line("3 passed, 2 xfailed") == "3 passed, 2 xfailed"  # the counts stay compared
     assert mask_line("{'id': 'x', 'worker_pid': 22}") == "{'id': 'x', 'worker_pid': <pid>}"
+    assert mask_line("[2026-12-07 04:27:39 +0000] [8890] [INFO] Listening at: http://127.0.0.1:8000 (8890)") == \
+        "[<time> +0000] [<pid>] [INFO] Listening at: http://127.0.0.1:8000 (<pid>)"  # gunicorn's log (lesson 20)
     assert mask_line("[I 261126 04:43:31 command:177] Visit me at http://127.0.0.1:5555") == \
         "[I <time> command:177] Visit me at http://127.0.0.1:5555"
     # lesson 16: Redis's TLS handshake error, logged with or without the connection's fd; Python's ssl line

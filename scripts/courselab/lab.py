@@ -30,7 +30,7 @@ import tempfile
 from pathlib import Path
 
 from . import lessonapp, paths
-from .services import Beat, Flower, RedisServer, Services, Worker, free_port
+from .services import Beat, Flower, RedisServer, Services, Web, Worker, free_port
 
 
 class Lab:
@@ -103,6 +103,16 @@ class Lab:
         print(f"$ cd lessons/12-monitoring && bash flower.sh --port={flower.port}"
               f"   # pid {flower.pid}, on 127.0.0.1 behind a password")
         return flower
+
+    def web(self) -> Web:
+        """Lesson 20's `bash web.sh` (gunicorn on 127.0.0.1, behind a password) on a free port: its password file in a
+        scratch home of its own, its database (FLASK_DATABASE) there too. Start the worker after it: the worker
+        reads the same FLASK_DATABASE."""
+        home = self.scratch()
+        os.environ["FLASK_DATABASE"] = str(home / "signups.sqlite")
+        web = self.services.add(Web(free_port(), home))
+        print(f"$ cd lessons/20-web-app && bash web.sh {web.port}   # pid {web.pid}, on 127.0.0.1 behind a password")
+        return web
 
     def hosts(self):
         """Lesson 16's hosts (hosts.sh up), named apart from yours, with certs.sh's and users.sh's files in a scratch
@@ -223,6 +233,7 @@ class Lab:
             self._hosts.__exit__(None, None, None)
             print(f"removed the hosts {self._hosts.prefix}-* (hosts.sh down)")
             self._hosts = None
+        os.environ.pop("FLASK_DATABASE", None)  # web()'s
         while self._scratch:
             folder = self._scratch.pop()
             shutil.rmtree(folder, ignore_errors=True)

@@ -38,14 +38,17 @@ def lesson_app(folder: Path, module: str) -> Iterator:
     imported on the way (server, app, config) are removed afterwards, with the shared-task hooks
     they left in Celery, so the next lesson's modules of the same names load fresh.
     """
-    from celery import _state
+    from celery import Celery, _state
 
     before = set(sys.modules)
     finalizers = set(_state._on_app_finalizers)
+    default_app = _state.default_app  # lesson 20's celery_init_app makes its app the process's default
     sys.path.insert(0, str(folder))
     try:
         mod = __import__(module)
-        app = getattr(mod, "app", None) or getattr(mod, "celery", None)
+        # as `celery -A module` finds it: `app`, `celery`, else the module's one Celery app (lesson 20's celery_app)
+        app = getattr(mod, "app", None) or getattr(mod, "celery", None) or next(
+            (v for v in vars(mod).values() if isinstance(v, Celery)), None)
         if app is None:
             raise LookupError(f"{folder}/{module}.py defines no Celery app named 'app'")
         port = paths.redis_port()
@@ -62,6 +65,7 @@ def lesson_app(folder: Path, module: str) -> Iterator:
         # (shared tasks): forget those too, or the next lesson's app would meet this one's functions
         # under the same names (DuplicateTaskNameWarning).
         _state._on_app_finalizers.intersection_update(finalizers)
+        _state.default_app = default_app
 
 
 def configured_urls(folder: Path, module: str) -> tuple[str, str]:

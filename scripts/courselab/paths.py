@@ -70,7 +70,7 @@ def system_redis() -> bool:
     return os.environ.get("CELERY_LAB_SYSTEM_REDIS") == "1"
 
 
-def flower_password_file(home: Path | None = None) -> Path:
-    """Where lesson 12's flower.sh keeps the password of Flower's user `learner` (made once, mode 0600), in
-    the home folder given, or $HOME's."""
-    return (home or Path.home()) / ".config" / "celery-lab" / "flower-password"
+def password_file(page: str, home: Path | None = None) -> Path:
+    """Where a lesson's script keeps the password of its web page's user `learner` (made once, mode 0600), in
+    the home folder given, or $HOME's: lesson 12's flower.sh ("flower"), lesson 20's web.sh ("web")."""
+    return (home or Path.home()) / ".config" / "celery-lab" / f"{page}-password"

@@ -216,14 +216,18 @@ class Beat(Process):
             time.sleep(0.1)
 
 
-def flower_get(port: int, path: str, password: str | None = None, timeout: float = 10) -> tuple[int, bytes]:
-    """GET a path of the Flower on 127.0.0.1:`port`, with lesson 12's login (user learner) when a password is
-    given: (HTTP status, body). A refused or silent port raises URLError / TimeoutError."""
+def http_request(port: int, path: str, password: str | None = None, form: dict | None = None,
+                 timeout: float = 10) -> tuple[int, bytes]:
+    """GET (or with `form`, POST) a path of a lesson's web page on 127.0.0.1:`port` — Flower (lesson 12), the
+    Flask app (lesson 20) — logged in as their user `learner` when a password is given: (HTTP status, body).
+    A refused or silent port raises URLError / TimeoutError."""
     import base64
     import urllib.error
+    import urllib.parse
     import urllib.request
 
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}")
+    data = urllib.parse.urlencode(form).encode() if form is not None else None
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data)
     if password is not None:
         token = base64.b64encode(f"learner:{password}".encode()).decode()
         request.add_header("Authorization", f"Basic {token}")
@@ -249,11 +253,11 @@ class Flower(Process):
 
     @property
     def password(self) -> str:
-        return paths.flower_password_file(self.home).read_text().strip()
+        return paths.password_file("flower", self.home).read_text().strip()
 
     def get(self, path: str, login: bool = True) -> tuple[int, bytes]:
         """GET a page or API path of this Flower, logged in as learner or not: (HTTP status, body)."""
-        return flower_get(self.port, path, self.password if login else None)
+        return http_request(self.port, path, self.password if login else None)
 
     def wait_for_events(self, timeout: float = 30.0) -> None:
         """Until Flower hears the workers' events (a heartbeat comes every 2 s): it learns of a task only from
@@ -271,6 +275,32 @@ class Flower(Process):
         super().start()
         deadline = time.monotonic() + timeout
         while "Connected to redis" not in self.output():
+            if not self.alive() or time.monotonic() > deadline:
+                self.stop()
+                raise ServiceError(f"{self.name} did not start:\n{_tail(self.output())}")
+            time.sleep(0.1)
+
+
+class Web(Process):
+    """Lesson 20's `bash web.sh PORT` (gunicorn on 127.0.0.1, the Flask page behind basic auth), from `folder`
+    (the lesson's, or a copy); `home` is the HOME it keeps its password file in (~/.config/celery-lab/web-password)."""
+
+    def __init__(self, port: int, home: Path, folder: Path | None = None):
+        folder = folder or paths.lesson_dir("20")
+        env = {**lessonapp.lesson_env(folder, "make_celery"), "HOME": str(home)}
+        env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', os.defpath)}"  # the venv's gunicorn
+        super().__init__("bash web.sh", ["bash", "web.sh", str(port)], folder, home / f"web-{port}.log", env)
+        self.port, self.home = port, home
+
+    @property
+    def password(self) -> str:
+        return paths.password_file("web", self.home).read_text().strip()
+
+    def start(self, timeout: float = 60.0) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        super().start()
+        deadline = time.monotonic() + timeout
+        while "Listening at: " not in self.output() or "Booting worker" not in self.output():
             if not self.alive() or time.monotonic() > deadline:
                 self.stop()
                 raise ServiceError(f"{self.name} did not start:\n{_tail(self.output())}")

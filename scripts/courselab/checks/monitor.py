@@ -8,7 +8,7 @@ import urllib.error
 from pathlib import Path
 
 from .. import paths
-from ..services import flower_get
+from ..services import http_request
 from .base import Failed, Stage, check
 
 LISTEN = "0A"  # a socket's state in /proc/net/tcp{,6}: listening
@@ -40,28 +40,33 @@ def kernel_address(hexed: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
 
 def _get(port: int, path: str, password: str | None = None) -> tuple[int, bytes]:
     try:
-        return flower_get(port, path, password, timeout=5)
+        return http_request(port, path, password, timeout=5)
     except (TimeoutError, urllib.error.URLError) as error:
         raise Failed("flower-down", f"no answer from 127.0.0.1:{port}: {getattr(error, 'reason', error)}") from None
 
 
 def _password() -> str:
     try:
-        return paths.flower_password_file().read_text().strip()
+        return paths.password_file("flower").read_text().strip()
     except OSError:
-        raise Failed("flower-password", f"{paths.flower_password_file()} cannot be read") from None
+        raise Failed("flower-password", f"{paths.password_file('flower')} cannot be read") from None
+
+
+def loopback_only(port: int, down: str, exposed: str) -> str:
+    """Something listens on `port`, on loopback addresses only; else the cause `down` or `exposed`."""
+    addresses = listening(port)
+    if not addresses:
+        raise Failed(down, f"nothing listens on port {port}")
+    beyond = [a for a in addresses if not ipaddress.ip_address(a).is_loopback]
+    if beyond:
+        where = "every interface" if {"0.0.0.0", "::"} & set(beyond) else "beyond loopback"
+        raise Failed(exposed, f"port {port} listens on {', '.join(sorted(set(beyond)))} ({where})")
+    return f"port {port} listens on {', '.join(sorted(set(addresses)))} only"
 
 
 @check
 def flower_on_loopback(stage: Stage, port: int) -> str:
-    addresses = listening(port)
-    if not addresses:
-        raise Failed("flower-down", f"nothing listens on port {port}")
-    beyond = [a for a in addresses if not ipaddress.ip_address(a).is_loopback]
-    if beyond:
-        where = "every interface" if {"0.0.0.0", "::"} & set(beyond) else "beyond loopback"
-        raise Failed("flower-exposed", f"port {port} listens on {', '.join(sorted(set(beyond)))} ({where})")
-    return f"port {port} listens on {', '.join(sorted(set(addresses)))} only"
+    return loopback_only(port, "flower-down", "flower-exposed")
 
 
 @check
@@ -73,7 +78,7 @@ def flower_login(stage: Stage, port: int) -> str:
         raise Failed("flower-down", f"http://127.0.0.1:{port}/ answers {status}: is it Flower?")
     status, _ = _get(port, "/", _password())
     if status != 200:
-        raise Failed("flower-password", f"with the password in {paths.flower_password_file()}: HTTP {status}")
+        raise Failed("flower-password", f"with the password in {paths.password_file('flower')}: HTTP {status}")
     return "HTTP 401 without a password, 200 with the password of flower.sh's user learner"
 
 
