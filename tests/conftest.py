@@ -12,6 +12,7 @@ import os
 import shutil
 import struct
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -246,3 +247,36 @@ def login(driver, password: str) -> None:
 def png_size(data: bytes) -> tuple[int, int]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     return struct.unpack(">II", data[16:24])
+
+
+# --- a check run inside a private network namespace (its one interface a loopback) ---------------------
+
+CHECK_INSIDE = """
+{python} -c 'import sys; sys.path.insert(0, "{scripts}")
+from courselab import checks, stages
+course = stages.load()
+stage = course.stage("{stage}")
+check = next(c for c in stage.checks if c.id == "{check}")
+r = checks.run_check(course, stage, stages.Check(check.id, check.fn, {{"port": {port}}}))
+print(r.ok, r.cause.id if r.cause else None, r.detail)'
+"""
+
+
+def check_in_private_net(start: str, stage: str, check: str, port: int, cwd: Path, env: dict) -> str:
+    """`start` (bash lines that start a server and wait for it), then one check with {"port": port}, inside a
+    private network namespace whose only interface is a loopback: a server on every interface exposes nothing.
+    Its stdout ("ok cause detail"); the kernel ends what `start` started with the namespace's first process."""
+    from courselab.terminals import can_isolate
+
+    ok, why = can_isolate()
+    if not ok:
+        pytest.skip(f"no private network namespace here: {why}")
+    script = "set -euo pipefail\nip link set lo up\n" + start + CHECK_INSIDE.format(
+        python=sys.executable, scripts=paths.SCRIPTS, stage=stage, check=check, port=port)
+    flags = ["--net", "--pid", "--fork", "--mount-proc", "--kill-child"]
+    if os.geteuid() != 0:
+        flags = ["--user", "--map-root-user", *flags]
+    proc = subprocess.run(["unshare", *flags, "bash", "-c", script], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout

@@ -10,16 +10,14 @@ only interface is a loopback: nothing is exposed beyond it.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import assert_fails_with, assert_passes, run_check
+from conftest import assert_fails_with, assert_passes, check_in_private_net, run_check
 from courselab import lessonapp, paths
 from courselab.services import Flower, Process, ServiceError, Worker, free_port
-from courselab.terminals import can_isolate, poll
+from courselab.terminals import poll
 
 LESSON = paths.lesson_dir("12")
 CELERY = str(Path(sys.executable).with_name("celery"))
@@ -125,42 +123,24 @@ def test_flower_without_task_events_is_named(course, services, flower):
     assert "-E" in result.hint
 
 
-ISOLATED = textwrap.dedent("""\
-    set -euo pipefail
-    ip link set lo up
-    {redis} --port {redis_port} --save '' --appendonly no > redis.log 2>&1 &
-    cd {lesson}
-    FLOWER_BASIC_AUTH=learner:pw {celery} -A watched flower --port={port} > {tmp}/flower.log 2>&1 &
-    for _ in $(seq 600); do grep -q 'Connected to redis' {tmp}/flower.log && break; sleep 0.1; done
-    grep 'Visit me at' {tmp}/flower.log
-    {python} -c 'import sys; sys.path.insert(0, "{scripts}")
-    from courselab import checks, stages
-    course = stages.load()
-    stage = course.stage("monitoring")
-    check = next(c for c in stage.checks if c.id == "flower-loopback")
-    r = checks.run_check(course, stage, stages.Check(check.id, check.fn, {{"port": {port}}}))
-    print(r.ok, r.cause.id if r.cause else None, r.detail)'
-""")
+START_FLOWER = """\
+{redis} --port {redis_port} --save '' --appendonly no > redis.log 2>&1 &
+cd {lesson}
+FLOWER_BASIC_AUTH=learner:pw {celery} -A watched flower --port={port} > {tmp}/flower.log 2>&1 &
+for _ in $(seq 600); do grep -q 'Connected to redis' {tmp}/flower.log && break; sleep 0.1; done
+grep 'Visit me at' {tmp}/flower.log
+"""
 
 
 def test_flower_with_its_default_address_listens_on_every_interface(course, tmp_path):
     """Flower started without --address, inside a private network namespace (its one interface a
     loopback): it listens on 0.0.0.0 and ::, though it says 'Visit me at http://127.0.0.1'; the check names it."""
-    ok, why = can_isolate()
-    if not ok:
-        pytest.skip(f"no private network namespace here: {why}")
     port, redis_port = 5555, 6379  # the namespace's own ports: nothing else listens there
     env = {**os.environ, "CELERY_LAB_REDIS_PORT": str(redis_port), "HOME": str(tmp_path)}
     for var in lessonapp.ENV_URLS:
         env.pop(var, None)
-    script = ISOLATED.format(redis=paths.redis_bin(), redis_port=redis_port, lesson=LESSON, celery=CELERY,
-                             port=port, tmp=tmp_path, python=sys.executable, scripts=paths.SCRIPTS)
-    # --kill-child: when the script ends, the kernel ends Redis and Flower with the namespace's first process
-    flags = ["--net", "--pid", "--fork", "--mount-proc", "--kill-child"]
-    if os.geteuid() != 0:
-        flags = ["--user", "--map-root-user", *flags]
-    proc = subprocess.run(["unshare", *flags, "bash", "-c", script], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert f"Visit me at http://127.0.0.1:{port}" in proc.stdout
-    assert f"False flower-exposed port {port} listens on 0.0.0.0, :: (every interface)" in proc.stdout, proc.stdout
+    start = START_FLOWER.format(redis=paths.redis_bin(), redis_port=redis_port, lesson=LESSON, celery=CELERY,
+                                port=port, tmp=tmp_path)
+    out = check_in_private_net(start, "monitoring", "flower-loopback", port, tmp_path, env)
+    assert f"Visit me at http://127.0.0.1:{port}" in out
+    assert f"False flower-exposed port {port} listens on 0.0.0.0, :: (every interface)" in out, out

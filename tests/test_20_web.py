@@ -14,14 +14,22 @@ import re
 import shutil
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import assert_fails_with, assert_passes, lesson_copy, lesson_lab, login, png_size, run_check
+from conftest import (
+    assert_fails_with,
+    assert_passes,
+    check_in_private_net,
+    lesson_copy,
+    lesson_lab,
+    login,
+    png_size,
+    run_check,
+)
 from courselab import paths
 from courselab.services import Web, Worker, free_port
-from courselab.terminals import can_isolate, poll
+from courselab.terminals import poll
 
 LESSON = paths.lesson_dir("20")
 SCREENSHOT = LESSON / "web-page.png"
@@ -164,35 +172,11 @@ def test_a_sign_up_that_sends_before_its_commit_is_named(course, lab, tmp_path):
     assert "'NoneType' object is not subscriptable" in result.detail and "db.commit()" in result.hint
 
 
-ISOLATED = textwrap.dedent("""\
-    set -euo pipefail
-    ip link set lo up
-    cd {lesson}
-    {gunicorn} --bind 0.0.0.0:{port} --no-control-socket 'web:create_app()' > {tmp}/web.log 2>&1 &
-    for _ in $(seq 600); do grep -q 'Booting worker' {tmp}/web.log && break; sleep 0.1; done
-    {python} -c 'import sys; sys.path.insert(0, "{scripts}")
-    from courselab import checks, stages
-    course = stages.load()
-    stage = course.stage("web")
-    check = next(c for c in stage.checks if c.id == "web-loopback")
-    r = checks.run_check(course, stage, stages.Check(check.id, check.fn, {{"port": {port}}}))
-    print(r.ok, r.cause.id if r.cause else None, r.detail)'
-""")
-
-
 def test_gunicorn_on_every_interface_is_named(tmp_path):
     """gunicorn bound to 0.0.0.0, inside a private network namespace (its one interface a loopback)."""
-    ok, why = can_isolate()
-    if not ok:
-        pytest.skip(f"no private network namespace here: {why}")
     port = 8000  # the namespace's own: nothing else listens there
-    script = ISOLATED.format(lesson=LESSON, gunicorn=GUNICORN, port=port, tmp=tmp_path,
-                             python=sys.executable, scripts=paths.SCRIPTS)
-    flags = ["--net", "--pid", "--fork", "--mount-proc", "--kill-child"]  # gunicorn ends with the namespace
-    if os.geteuid() != 0:
-        flags = ["--user", "--map-root-user", *flags]
-    env = {**os.environ, "HOME": str(tmp_path)}
-    proc = subprocess.run(["unshare", *flags, "bash", "-c", script], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert f"False web-exposed port {port} listens on 0.0.0.0 (every interface)" in proc.stdout, proc.stdout
+    log = tmp_path / "web.log"
+    start = (f"cd {LESSON}\n{GUNICORN} --bind 0.0.0.0:{port} --no-control-socket 'web:create_app()' > {log} 2>&1 &\n"
+             f"for _ in $(seq 600); do grep -q 'Booting worker' {log} && break; sleep 0.1; done\n")
+    out = check_in_private_net(start, "web", "web-loopback", port, tmp_path, {**os.environ, "HOME": str(tmp_path)})
+    assert f"False web-exposed port {port} listens on 0.0.0.0 (every interface)" in out, out
