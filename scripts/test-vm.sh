@@ -203,15 +203,25 @@ if ! vagrant ssh -c "cd ~/celery-lab && make play LESSON='${vm_lessons[*]}'" 2>&
   die "the lessons of the VM path did not all play as written inside the VM (the log above names the line)"
 fi
 grep -q "Stage lab-vm reached." "$state/tour.log" || die "the VM stage (lab-vm) was not reached inside the VM"
+grep -q "Stage services reached." "$state/tour.log" || die "lesson 21's services (stage services) were not reached inside the VM"
 no_leftovers "the lessons"
+# Lesson 21 installs its services as root and ends by removing them (install.sh --remove): none may be left, in
+# systemd, in its files or as users, and nothing of theirs running (their processes are not vagrant's).
+left="$(vagrant ssh -c 'systemctl list-unit-files --no-legend celery-worker.service celery-beat.service celery-flower.service; \
+  ls -d /etc/celery-lab /opt/celery-lab /var/lib/celery-beat 2>/dev/null; \
+  getent passwd celery-worker celery-beat celery-flower; pgrep -a -f "/opt/[c]elery-lab/venv/bin/celery"' 2>/dev/null \
+  | tr -d '\r' || true)"
+[ -z "$left" ] || die "lesson 21 left its services behind: $left"
+info "lesson 21's services: removed, nothing of theirs left"
 
 phase "Inside the VM: their notebooks (nbmake)"
 # The notebooks of the lessons above but 15 (its ladder measures the emulator, for minutes, and lesson 15's make
-# bench has just run it inside), and 05's, the first worker of the course against the VM's redis service: the
-# course's venv as a notebook's kernel inside the VM. make test executes every notebook on the host.
-# Two at a time (-n 2; pyproject's -n 5 is for the host): the VM has two emulated CPUs and 2 GB.
+# bench has just run it inside) and 21 (it plays systemd's part by hand, on workers of its own, with no sudo: the
+# same on the host, while the lesson itself has just run the real units here), and 05's, the first worker of the
+# course against the VM's redis service: the course's venv as a notebook's kernel inside the VM. make test executes
+# every notebook on the host. Two at a time (-n 2; pyproject's -n 5 is for the host): two emulated CPUs and 2 GB.
 notebooks=()
-for n in "${vm_lessons[@]}" 05; do [ "$n" = 15 ] || notebooks+=(notebooks/"$n"-*.ipynb); done
+for n in "${vm_lessons[@]}" 05; do case "$n" in 15|21) ;; *) notebooks+=(notebooks/"$n"-*.ipynb) ;; esac; done
 vagrant ssh -c "cd /vagrant && .venv/bin/pytest -p no:cacheprovider -n 2 ${notebooks[*]}" \
   2>&1 | tee "$state/notebooks.log"
 # The notebooks stop what they start: no redis-server or celery of the vagrant user may be left.

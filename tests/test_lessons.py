@@ -10,7 +10,7 @@ from courselab import paths
 
 LESSONS = sorted(p for p in paths.LESSONS.iterdir() if p.is_dir() and re.match(r"\d\d-", p.name))
 FENCE = re.compile(r"^```(?P<info>[^\n]*)\n(?P<body>.*?)^```$", re.S | re.M)
-CODE_SUFFIXES = {".py", ".conf", ".sh"}
+CODE_SUFFIXES = {".py", ".conf", ".sh", ".service", ".env"}
 
 
 def blocks(readme: Path) -> list[tuple[str, str]]:

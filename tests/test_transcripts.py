@@ -128,6 +128,15 @@ def test_a_command_said_to_end_by_itself_that_does_not_is_caught(tmp_path):
     assert "did not finish in 3 s (the lesson says it ends here)" in out
 
 
+def test_a_failed_lesson_runs_its_cleanup_blocks(tmp_path):
+    # lesson 21 removes its services in a `cleanup` block: a lesson that fails before it still runs it, once
+    marker = tmp_path / "cleaned"
+    out = fails(edited_03(tmp_path, "## Verification", f"```bash term=main\nfalse\n```\n\n"
+                          f"```bash term=main cleanup\necho removed >> {marker}\n```\n\n## Verification"))
+    assert "exited with status 1 (the lesson expects 0)" in out
+    assert marker.read_text() == "removed\n" and "its clean-up" in out
+
+
 def test_a_lesson_that_leaves_something_running_is_caught(tmp_path):
     # a second server started at the end and never stopped: lesson 04 does not expect it
     extra = "~/celery-lab/.redis/redis-7.0.15/bin/redis-server --port 6390 --save ''"

@@ -154,6 +154,8 @@ def test_masks_hide_what_changes_between_runs():
     assert mask_line("{'id': 'x', 'worker_pid': 22}") == "{'id': 'x', 'worker_pid': <pid>}"
     assert mask_line("[2026-12-07 04:27:39 +0000] [8890] [INFO] Listening at: http://127.0.0.1:8000 (8890)") == \
         "[<time> +0000] [<pid>] [INFO] Listening at: http://127.0.0.1:8000 (<pid>)"  # gunicorn's log (lesson 20)
+    assert mask_line("Dec 07 08:31:02 celery-lab celery[2211]: worker: Warm shutdown (MainProcess)") == \
+        "<time> celery-lab celery[<pid>]: worker: Warm shutdown (MainProcess)"  # the journal's (lesson 21)
     assert mask_line("[I 261126 04:43:31 command:177] Visit me at http://127.0.0.1:5555") == \
         "[I <time> command:177] Visit me at http://127.0.0.1:5555"
     # lesson 16: Redis's TLS handshake error, logged with or without the connection's fd; Python's ssl line

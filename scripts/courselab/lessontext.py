@@ -8,6 +8,8 @@ The fence's info string names the block's language and, for the blocks that are 
     ```bash term=main status=1         the last command's expected exit status (others: 0)
     ```bash term=worker setup          played only when the lesson is played on its own: it brings up
                                        what the earlier lessons leave running
+    ```bash term=main cleanup          played in its place, and run again if the lesson fails before it: it
+                                       removes what the lesson installed beyond its terminals' processes
     ```keys term=worker                a key pressed in that terminal: `Ctrl-C`
     ```text term=main                  what `main` printed since its last shown output (or since its
                                        last command block began): compared after normalisation
@@ -73,6 +75,10 @@ class Block:
     @property
     def setup(self) -> bool:
         return "setup" in self.attrs
+
+    @property
+    def cleanup(self) -> bool:
+        return "cleanup" in self.attrs
 
     @property
     def where(self) -> str:

@@ -47,6 +47,7 @@ MASKS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"^\[([DIWE]) \d{6} \d\d:\d\d:\d\d "), r"[\1 <time> "),  # Flower's log (tornado's format)
     (re.compile(r"^\[<time> ([+-]\d{4})\] \[\d+\]"), r"[<time> \1] [<pid>]"),  # gunicorn's log: [time] [pid]
     (re.compile(r"(Listening at: \S+) \(\d+\)$"), r"\1 (<pid>)"),  # ... and the PID of its master
+    (re.compile(r"^(<time> \S+ [\w.@-]+)\[\d+\]:"), r"\1[<pid>]:"),  # the journal's lines: host name[pid]:
     (re.compile(r"\b(process|PID|Main PID:?|pid) \d+"), r"\1 <pid>"),
     (re.compile(r"0x[0-9a-f]{6,}"), "0x<addr>"),
     (re.compile(r"\bbuild=[0-9a-f]+"), "build=<build>"),

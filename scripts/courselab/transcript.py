@@ -11,6 +11,7 @@ lesson that forgets to stop something, or stops what the next one needs, fails w
 
 from __future__ import annotations
 
+import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,7 +77,8 @@ class Player:
         started = time.monotonic()
         text = (readme or lesson / "README.md").read_text()
         result = LessonPlay(lesson.name)
-        for block in lessontext.blocks(text, lesson.name):
+        blocks = lessontext.blocks(text, lesson.name)
+        for i, block in enumerate(blocks):
             if not block.on(self.path) or (block.setup and not alone):
                 continue
             try:
@@ -89,7 +91,10 @@ class Player:
                 elif block.kind == "output":
                     self.output(block, result)
                     result.outputs += 1
-            except TerminalError as e:
+            except (TerminalError, PlayError) as e:
+                self.clean_up(lesson, blocks[i:])
+                if isinstance(e, PlayError):
+                    raise
                 raise PlayError(f"{block.where}: {e}") from None
         self.check_contract(lesson)
         if self.bless and result.blessed:
@@ -98,6 +103,17 @@ class Player:
             zh_edition.follow(target)  # the Chinese edition shares the blocks
         result.seconds = time.monotonic() - started
         return result
+
+    def clean_up(self, lesson: Path, rest: list[Block]) -> None:
+        """The lesson failed: run its `cleanup` blocks not played yet (lesson 21's `sudo ./install.sh --remove`),
+        outside the terminals, whatever state they are in; say what each did."""
+        for block in rest:
+            if block.kind != "command" or not block.cleanup or not block.on(self.path):
+                continue
+            script = "\n".join("\n".join(lines) for lines in block.commands())
+            done = subprocess.run(["bash", "-c", script], cwd=lesson, capture_output=True, text=True, timeout=300)
+            self.echo("command", f"(the lesson failed: its clean-up, {block.where}, exit status {done.returncode})\n"
+                                 + (done.stdout + done.stderr).strip())
 
     def command(self, block: Block) -> None:
         commands = block.commands()

@@ -25,6 +25,14 @@ else
   info "linked: /home/vagrant/celery-lab -> $repo"; changed
 fi
 
+step "vagrant reads the system journal (group systemd-journal): lesson 21's services log there"
+if id -nG vagrant | tr ' ' '\n' | grep -qx systemd-journal; then
+  info "unchanged: vagrant is in systemd-journal"
+else
+  usermod -a -G systemd-journal vagrant
+  info "added vagrant to systemd-journal (from its next login)"; changed
+fi
+
 step "The course's venv (make venv INSTALLER=uv, as vagrant)"
 stamp="$repo/.venv/bin/.installed"
 if [ -f "$stamp" ] && [ "$stamp" -nt "$repo/requirements.txt" ]; then

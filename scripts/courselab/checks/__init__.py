@@ -7,7 +7,7 @@ connection reads as 'Redis is not running' wherever it happens.
 Split by topic: machine.py (VM, Redis build and server), python.py (packages), workers.py
 (remote control, lesson scripts), backend.py (the result backend), monitor.py (Flower), reliability.py
 (lessons 13 and 14's counts), performance.py (lesson 15's ladder), hosts.py (lesson 16's hosts, TLS and users),
-testing.py (lesson 19's own test suite), web.py (lesson 20's page);
+testing.py (lesson 19's own test suite), web.py (lesson 20's page), services.py (lesson 21's systemd units);
 base.py holds the registry.
 """
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from .. import paths
 from ..stages import Cause, Check, Course, Stage
-from . import backend, hosts, machine, monitor, performance, python, reliability, testing, web, workers  # noqa: F401  (each registers its checks)
+from . import backend, hosts, machine, monitor, performance, python, reliability, services, testing, web, workers  # noqa: F401  (each registers its checks)
 from .base import CHECKS, Failed, ScriptError
 from .machine import exposure
 
