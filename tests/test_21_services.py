@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from conftest import assert_fails_with, assert_passes, lesson_copy, lesson_lab, run_check
-from courselab import lessonapp, paths
+from courselab import lessonapp, paths, units
 from courselab.checks import services
 from courselab.services import Beat, Worker, group_members
 from courselab.terminals import poll
@@ -94,12 +94,12 @@ def test_the_units_are_read_without_systemd_analyze(course, tmp_path, monkeypatc
 
 
 def test_systemd_time_spans_and_drop_ins_are_read_as_systemd_reads_them():
-    assert services.seconds("30") == services.seconds("30s") == 30
-    assert services.seconds("1min 30s") == 90 and services.seconds("infinity") == float("inf")
-    unit = services.parse_unit("[Service]\nKillMode=mixed\n# a comment\nExecStart=/bin/a \\\n  --b\n"
+    assert units.seconds("30") == units.seconds("30s") == 30
+    assert units.seconds("1min 30s") == 90 and units.seconds("infinity") == float("inf")
+    unit = units.parse_unit("[Service]\nKillMode=mixed\n# a comment\nExecStart=/bin/a \\\n  --b\n"
                                "[Service]\nKillMode=control-group\n")
-    assert services.setting(unit, "KillMode") == "control-group"  # the last one wins, as a drop-in's does
-    assert services.setting(unit, "ExecStart") == "/bin/a --b"
+    assert units.setting(unit, "KillMode") == "control-group"  # the last one wins, as a drop-in's does
+    assert units.setting(unit, "ExecStart") == "/bin/a --b"
 
 
 # --- stage services: the VM's; here it fails well --------------------------------------------------
