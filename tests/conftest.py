@@ -162,16 +162,20 @@ def assert_passes(result):
 # --- how pytest-xdist shares the tests out (`make test`: -n 4 --dist loadfile) ------------------------
 
 
-# The longest units first (as measured with --durations: ~140, 96, 85, 76, 67 s...), so that no worker begins one
-# of them when the others are done. (xdist itself hands out the files with the most tests first.)
+# The longest units first (as measured with --durations in CI's run of 8641293: 107, 96, 92, 88, 83, 69, 67 s...), so
+# that no worker begins one of them when the others are done. (xdist itself hands out the files with the most tests
+# first.)
 LONGEST_FIRST = (
-    "tests/test_transcripts.py::test_lesson_plays_as_written[13-",
+    "tests/test_transcripts.py::test_lesson_plays_as_written[15-",
     "tests/test_transcripts.py::test_lesson_plays_as_written[11-",
-    "tests/test_transcripts.py::test_lesson_plays_as_written[19-",
-    "notebooks/13-",
     "tests/test_02_transcript.py",
+    "tests/test_transcripts.py::test_lesson_plays_as_written[13-",
+    "tests/test_transcripts.py::test_lesson_plays_as_written[19-",
     "notebooks/11-",
+    "notebooks/13-",
     "tests/test_transcripts.py::test_lesson_plays_as_written[14-",
+    "notebooks/15-",
+    "tests/test_15_bench.py",
     "tests/test_13_",
     "tests/test_11_behaviour.py",
 )
