@@ -2,9 +2,10 @@
 
 Stage service-units (both paths): the lesson's unit files, as the learner edits them, read the way systemd
 reads them (`systemd-analyze verify` where there is one) and held to the lesson's rules for a stop that
-loses nothing. Stage services (the VM): the units installed, running, a worker that answers, one beat.
-None of it imports the learner's code: service.py's task_time_limit is read from its text (courselab/units.py reads
-unit files, environment files and the app's settings).
+loses nothing; none of it runs the learner's code: service.py's task_time_limit is read from its text
+(courselab/units.py reads unit files, environment files and the app's settings). Stage services (the VM): the units
+installed, running, the service's own worker answering (asked through the lesson's app, as the other lessons' checks
+ask theirs), one beat.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from .. import paths
+from .. import lessonapp, paths
 from ..units import UNITS, UnitError, app_setting, env_file, parse_unit, seconds, setting, verify
 from .base import Failed, Stage, check
 
@@ -195,8 +196,6 @@ def one_beat(stage: Stage, module: str) -> str:
 def service_worker_answers(stage: Stage, module: str) -> str:
     """The worker of the celery-worker service answers (`inspect stats`: its PID is the unit's MainPID), not only a
     worker started in a terminal."""
-    from .. import lessonapp
-
     main_pid = _systemctl("show", "-p", "MainPID", "--value", "celery-worker")
     with lessonapp.lesson_app(paths.lesson_dir(stage.lesson), module) as celery_app:
         replies = celery_app.control.broadcast("stats", reply=True, timeout=2.0) or []
