@@ -28,19 +28,23 @@ def vm_os(stage: Stage, os_id: str, version_id: str) -> str:
     return f"{name} under systemd"
 
 
-def _systemctl(*args: str) -> str:
+def systemctl(*args: str, cause: str = "service-down") -> str:
+    """What `systemctl ARGS` prints; Failed(cause) when no systemd runs this machine to answer (lesson 01's redis
+    service, lesson 21's units)."""
     if not shutil.which("systemctl"):
-        raise Failed("service-down", "no systemctl on this machine")
-    done = subprocess.run(["systemctl", *args], capture_output=True, text=True)
+        raise Failed(cause, "no systemctl on this machine")
+    if not Path("/run/systemd/system").is_dir():
+        raise Failed(cause, "systemd does not run this machine: this stage is the VM's")
+    done = subprocess.run(["systemctl", *args], capture_output=True, text=True, timeout=30)
     out, err = done.stdout.strip(), done.stderr.strip()
     if not out and err:  # e.g. "Failed to connect to bus": no answer at all
-        raise Failed("service-down", f"systemctl {' '.join(args)}: {err.splitlines()[-1]}")
+        raise Failed(cause, f"systemctl {' '.join(args)}: {err.splitlines()[-1]}")
     return out
 
 
 @check
 def vm_service(stage: Stage, unit: str) -> str:
-    state = _systemctl("is-active", unit)
+    state = systemctl("is-active", unit)
     if state != "active":
         raise Failed("service-down", f"systemctl is-active {unit}: {state or 'unknown'}")
     return f"{unit}.service is active"
@@ -48,7 +52,7 @@ def vm_service(stage: Stage, unit: str) -> str:
 
 @check
 def vm_service_binary(stage: Stage, unit: str, binary: str) -> str:
-    exec_start = _systemctl("show", "-p", "ExecStart", "--value", unit)
+    exec_start = systemctl("show", "-p", "ExecStart", "--value", unit)
     if f"path={binary} " not in exec_start + " " and not exec_start.startswith(binary):
         raise Failed("service-down", f"{unit}.service runs {exec_start or 'nothing'}, not {binary}")
     owner = subprocess.run(["dpkg-query", "-S", binary], capture_output=True, text=True) \

@@ -13,13 +13,13 @@ from __future__ import annotations
 import os
 import pwd
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 from .. import lessonapp, paths
 from ..units import UNITS, UnitError, app_setting, env_file, parse_unit, seconds, setting, verify
 from .base import Failed, Stage, check
+from .machine import systemctl
 
 UNIT_DIR = Path("/etc/systemd/system")
 
@@ -129,9 +129,7 @@ def journal_cause(lines: str) -> str:
 
 
 def _systemctl(*args: str) -> str:
-    if not shutil.which("systemctl") or not Path("/run/systemd/system").is_dir():
-        raise Failed("services-not-installed", "systemd does not run this machine: this stage is the VM's")
-    return subprocess.run(["systemctl", *args], capture_output=True, text=True, timeout=30).stdout.strip()
+    return systemctl(*args, cause="services-not-installed")
 
 
 @check
