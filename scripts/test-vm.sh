@@ -208,7 +208,7 @@ no_leftovers "the lessons"
 # Lesson 21 installs its services as root and ends by removing them (install.sh --remove): none may be left, in
 # systemd, in its files or as users, and nothing of theirs running (their processes are not vagrant's).
 left="$(vagrant ssh -c 'systemctl list-unit-files --no-legend celery-worker.service celery-beat.service celery-flower.service; \
-  ls -d /etc/celery-lab /opt/celery-lab /var/lib/celery-beat 2>/dev/null; \
+  ls -d /etc/celery-lab /opt/celery-lab /var/lib/celery-beat /run/systemd/system.control/celery-worker.service.d 2>/dev/null; \
   getent passwd celery-worker celery-beat celery-flower; pgrep -a -f "/opt/[c]elery-lab/venv/bin/celery"' 2>/dev/null \
   | tr -d '\r' || true)"
 [ -z "$left" ] || die "lesson 21 left its services behind: $left"

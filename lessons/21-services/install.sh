@@ -16,7 +16,10 @@ units=(celery-worker celery-beat celery-flower)
 
 if [ "${1:-}" = --remove ]; then
   systemctl disable --now --quiet "${units[@]/%/.service}" 2>/dev/null || true
-  for unit in "${units[@]}"; do rm -rf "/etc/systemd/system/$unit.service" "/etc/systemd/system/$unit.service.d"; done
+  for unit in "${units[@]}"; do  # the unit, its drop-ins, and what systemctl set-property set (section 5)
+    rm -rf "/etc/systemd/system/$unit.service" "/etc/systemd/system/$unit.service.d" \
+      "/etc/systemd/system.control/$unit.service.d" "/run/systemd/system.control/$unit.service.d"
+  done
   rm -rf /etc/celery-lab /opt/celery-lab /var/lib/celery-beat
   systemctl daemon-reload
   for user in "${units[@]}"; do if id "$user" >/dev/null 2>&1; then userdel "$user"; fi; done

@@ -41,12 +41,25 @@ def work(self, seconds):
 HOARD = []  # a cache that never forgets: the leak
 
 
-@app.task
-def hoard(megabytes):
-    """Keeps MEGABYTES more in its process; says which process it is, and its size in MiB as the pool
-    measures it for --max-memory-per-child (billiard's mem_rss: the peak resident size, on Linux)."""
+def keep(task, megabytes):
+    """Counts the task's start, keeps MEGABYTES more in its process; says which process it is, and its
+    size in MiB as the pool measures it for --max-memory-per-child (billiard's mem_rss: the peak resident
+    size, on Linux)."""
+    ledger.hincrby('hoard-started', task.request.id, 1)
     HOARD.append(b'x' * (megabytes << 20))
     return os.getpid(), round(mem_rss() / 1024)
+
+
+@app.task(bind=True)
+def hoard(self, megabytes):
+    return keep(self, megabytes)
+
+
+# Section 5: the same, but when its process dies it is sent again as a retry (Celery 5.7's
+# retry_on_worker_lost): at most twice, a second apart, and then it fails instead of coming back forever.
+@app.task(bind=True, retry_on_worker_lost=True, max_retries=2, default_retry_delay=1)
+def hoard_retried(self, megabytes):
+    return keep(self, megabytes)
 
 
 @app.task
