@@ -10,6 +10,8 @@ the end, also on Ctrl-C or a failure; a failure names the lesson line and shows 
 
     python scripts/tour.py              lessons 02 onwards (inside the course's VM: from 01, the VM path)
     python scripts/tour.py --from 05    start at lesson 05, from its setup blocks (--to 06: stop after 06)
+    python scripts/tour.py --skip 15    every lesson but 15 (make tour ARGS="--skip 15": make test-container's
+                                        tour, where another suite plays that lesson as a normal user)
 
 On the host the lessons use port 6379 inside a private network namespace where one can be made, so
 nothing on this machine is touched; docs/transcripts.md explains this and the other cases.
@@ -56,7 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--from", dest="start", default=first, help=f"the first lesson (default {first})")
     parser.add_argument("--to", dest="end", default="99", help="the last lesson (default: the last one)")
+    parser.add_argument("--skip", action="append", default=[], metavar="NN", help="leave lesson NN out (repeatable)")
     args = parser.parse_args(argv)
+    known = {p.name[:2] for p in lessons()}
+    if unknown := sorted(set(args.skip) - known):
+        parser.error(f"--skip: no lesson {', '.join(unknown)} (the lessons are {min(known)} to {max(known)})")
     chosen = [p for p in lessons() if max(args.start, first) <= p.name[:2] <= args.end]
     if not chosen:
         parser.error(f"no lesson from {args.start!r}")
@@ -77,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 for lesson in chosen:
                     console.rule(f"[bold]Lesson {lesson.name}")
-                    if why := world.cannot_play(lesson):
+                    why = f"{lesson.name}: left out by --skip" if lesson.name[:2] in args.skip else None
+                    if why or (why := world.cannot_play(lesson)):
                         skipped.append(why)
                         console.print(f"Skipped: {why}.", style="yellow", markup=False, highlight=False, soft_wrap=True)
                         continue

@@ -245,6 +245,21 @@ def test_lessons_follow_each_other_without_their_setup_blocks():
     assert_nothing_left(out)
 
 
+def test_skip_leaves_a_lesson_out_saying_so():
+    # make test-container's tour: --skip 15 (another suite plays it as a normal user)
+    proc = subprocess.run([sys.executable, "scripts/tour.py", "--from", "04", "--to", "04", "--skip", "04"],
+                          cwd=REPO, env=tour_env(), capture_output=True, text=True, timeout=120)
+    out = proc.stdout
+    assert proc.returncode == 0, out[-4000:]
+    assert "Every other lesson played as written." in out
+    assert "04-python-deps: left out by --skip." in out
+    assert "$ " not in out, "nothing typed: the only lesson chosen was left out"
+    assert_nothing_left(out)
+    bad = subprocess.run([sys.executable, "scripts/tour.py", "--skip", "99"], cwd=REPO, env=tour_env(),
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "--skip: no lesson 99 (the lessons are 00 to " in bad.stderr
+
+
 def test_ctrl_c_stops_everything_the_tour_started():
     proc = subprocess.Popen([sys.executable, "scripts/tour.py", "--from", "05"], cwd=REPO, env=tour_env(),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
