@@ -52,7 +52,7 @@ endif
 redis: deps ## build Redis from source, with TLS, into .redis/ (skipped when already built)
 	@bash scripts/build-redis.sh --prefix "$(CELERY_LAB_REDIS_PREFIX)"
 
-tour: deps venv redis ## set-up, then play every lesson from 02 on as written, in real terminals (ARGS="--skip 15")
+tour: deps venv redis ## set-up, then play every lesson from 02 on as written, in real terminals (ARGS: --from NN, --to NN, --skip NN)
 	@$(BIN)/python scripts/tour.py $(ARGS)
 
 check: $(BIN)/.installed ## the stage table (STAGE=worker-up: one stage's details; LANG=zh_CN.UTF-8: in Chinese)
