@@ -168,7 +168,6 @@ def assert_passes(result):
 LONGEST_FIRST = (
     "tests/test_transcripts.py::test_lesson_plays_as_written[15-",
     "tests/test_transcripts.py::test_lesson_plays_as_written[11-",
-    "tests/test_02_transcript.py",
     "tests/test_transcripts.py::test_lesson_plays_as_written[13-",
     "tests/test_transcripts.py::test_lesson_plays_as_written[19-",
     "notebooks/11-",
