@@ -125,21 +125,18 @@ left_running() { # NAME: every live process but the container's first (sleep) an
   pod exec "$1" ps -eo pid=,stat=,user=,args= | awk '$1 != 1 && $2 !~ /^Z/ && $4 != "ps"'
 }
 
-# Lesson 15 is left out (--skip 15): its make bench runs as a normal user in make test-vm (vagrant, a smaller
-# burst, the same command), and make test plays it whole: here it repeated them (docs/maintaining.md).
-phase "Inside, as learner, no network: make tour ARGS=\"--skip 15\""
+phase "Inside, as learner, no network: make tour"
 start "$run-tour" "$tag:12"
-as_learner "$run-tour" 'make tour ARGS="--skip 15"' 2>&1 | tee "$work/tour.log" || true
+as_learner "$run-tour" 'make tour' 2>&1 | tee "$work/tour.log" || true
 grep -q "Every other lesson played as written." "$work/tour.log" || die "the tour did not play as written in the container"
 played="$(grep -cE '^│ [0-9]{2}-' "$work/tour.log" || true)"
-expected=$(( $(find lessons -maxdepth 1 -name '[0-9][0-9]-*' | wc -l) - 6 ))  # from 02, but 15 and 16-18
-[ "$played" = "$expected" ] || die "the tour's table lists $played lessons played, not $expected (02 to 14, 19 to 21)"
+expected=$(( $(find lessons -maxdepth 1 -name '[0-9][0-9]-*' | wc -l) - 5 ))  # from 02, but 16-18
+[ "$played" = "$expected" ] || die "the tour's table lists $played lessons played, not $expected (02 to 15, 19 to 21)"
 for lesson in 16-several-hosts 17-routing 18-failover; do
   grep -q "$lesson makes network namespaces, which take root" "$work/tour.log" \
     || die "lesson $lesson was not left out with its reason"
 done
-grep -q "15-performance: left out by --skip" "$work/tour.log" || die "lesson 15 was not left out, saying so"
-info "lessons 02-14 and 19-21 played as written; 15 left out by --skip, 16-18 left out, saying why"
+info "lessons 02-15 and 19-21 played as written; lessons 16-18 left out, saying why"
 left="$(left_running "$run-tour")"
 [ -z "$left" ] || die "the tour left processes running in the container: $left"
 info "nothing of the tour runs any more"

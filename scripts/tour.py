@@ -10,8 +10,7 @@ the end, also on Ctrl-C or a failure; a failure names the lesson line and shows 
 
     python scripts/tour.py              lessons 02 onwards (inside the course's VM: from 01, the VM path)
     python scripts/tour.py --from 05    start at lesson 05, from its setup blocks (--to 06: stop after 06)
-    python scripts/tour.py --skip 15    every lesson but 15 (make tour ARGS="--skip 15": make test-container's
-                                        tour, where another suite plays that lesson as a normal user)
+    python scripts/tour.py --skip 15    every lesson but 15 (make tour ARGS="--skip 15"), saying it left it out
 
 On the host the lessons use port 6379 inside a private network namespace where one can be made, so
 nothing on this machine is touched; docs/transcripts.md explains this and the other cases.

@@ -248,7 +248,7 @@ def test_lessons_follow_each_other_without_their_setup_blocks():
 
 
 def test_skip_leaves_a_lesson_out_saying_so():
-    # make test-container's tour: --skip 15 (another suite plays it as a normal user)
+    # make tour ARGS="--skip NN": a tour without a lesson, which says it left it out
     proc = subprocess.run([sys.executable, "scripts/tour.py", "--from", "04", "--to", "04", "--skip", "04"],
                           cwd=REPO, env=tour_env(), capture_output=True, text=True, timeout=120)
     out = proc.stdout
