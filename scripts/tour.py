@@ -82,8 +82,9 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 for lesson in chosen:
                     console.rule(f"[bold]Lesson {lesson.name}")
-                    why = f"{lesson.name}: left out by --skip" if lesson.name[:2] in args.skip else None
-                    if why or (why := world.cannot_play(lesson)):
+                    why = f"{lesson.name}: left out by --skip" if lesson.name[:2] in args.skip \
+                        else world.cannot_play(lesson)
+                    if why:
                         skipped.append(why)
                         console.print(f"Skipped: {why}.", style="yellow", markup=False, highlight=False, soft_wrap=True)
                         continue
