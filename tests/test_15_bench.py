@@ -1,10 +1,12 @@
-"""Lesson 15's stage check, ladder-measured, on figures files: it passes on complete figures and fails, with its
-hint, without any or with the figures of another version of the ladder.
+"""Lesson 15's stage check, ladder-measured, on figures files: it passes on complete figures, reading which steps
+stood clear of the noise, and fails, with its hint, without any, on one round, or with the figures of another
+version of the ladder. And the pure functions that read rounds: the spread, ratios per round, their direction.
 
 The ladder itself runs for real twice in make test, and neither run is repeated here: lesson 15's play runs
 `make bench` as written and passes this stage on what it measured (its Verification), and notebook 15 runs
-courselab.ladder.measure on small sizes and asserts every rung, each worker's parser, every pool of the
-I/O-bound task and what the profiled chunks did. The figures below are the check's input, not a measurement.
+courselab.ladder.measure on small sizes, in two rounds, and asserts every rung in every round, each worker's
+parser, every pool of the I/O-bound task and what the profiled chunks did. The figures below are the check's
+input, not a measurement.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ import json
 import pytest
 from conftest import assert_fails_with, assert_passes, run_check
 from courselab import ladder
+from courselab.measure import direction, per_round, spread
 
 CHUNK = 10
+ROUNDS = 3
 
 
 @pytest.fixture
@@ -32,20 +36,26 @@ def figures_file(tmp_path, monkeypatch):
     return write
 
 
-def complete() -> dict:
-    """Every rung and every pool with a rate, in the shape of ladder.Figures (what make bench writes)."""
+def complete(rounds: int = ROUNDS) -> dict:
+    """Every rung and every pool with a rate in every round, in the shape of ladder.Figures (what make bench
+    writes): each rung 10% faster than the one before in every round, but rung 1, which is 15% slower than that
+    in the first round (so below rung 0 there, above it in the others)."""
     rungs = ladder.rungs(CHUNK)
-    return {"tasks": 40, "trips": 5, "chunk": CHUNK,
-            "rates": {r.name: 100.0 * (i + 1) for i, r in enumerate(rungs)},
-            "io_rates": {name: 50.0 for name, _, _ in ladder.POOLS}}
+    rates = {}
+    for i, rung in enumerate(rungs):
+        rates[rung.name] = [100.0 * 1.1 ** i * (0.85 if i == 1 and k == 0 else 1)
+                            for k in range(rounds)]
+    return {"tasks": 40, "trips": 5, "chunk": CHUNK, "rounds": rounds, "rates": rates,
+            "io_rates": {name: [50.0] * rounds for name, _, _ in ladder.POOLS}}
 
 
 def test_the_stage_passes_on_complete_figures(course, figures_file):
     figures_file(complete())
     result = run_check(course, "ladder-measured")
     assert_passes(result)
-    assert f"{len(ladder.rungs(CHUNK))} rungs measured (40 tasks per burst): the top one 9.0× the default" \
-        in result.detail
+    # rung 1 is within the noise (its rounds disagree); every other is faster than the rung it builds on
+    assert result.detail == (f"{len(ladder.rungs(CHUNK))} rungs in {ROUNDS} rounds (40 tasks per burst): 7 of 8 steps "
+                             "moved the rate the same way in every round, 1 stayed within the noise")
 
 
 def test_no_run_is_named(course, figures_file):
@@ -68,15 +78,47 @@ def test_a_file_that_is_not_the_ladders_is_named(course, figures_file):
     assert "is not the ladder's figures" in result.detail
 
 
+def test_one_round_is_named(course, figures_file):
+    figures_file(complete(rounds=1))
+    result = run_check(course, "ladder-measured")
+    assert_fails_with(result, course, "no-ladder")
+    assert "holds one round: no spread" in result.detail and "the spread needs two at least" in result.hint
+
+
 def test_figures_of_another_ladder_are_named(course, figures_file):
     figures = complete()
+    figures["rates"]["default"] = 100.0  # one figure, as the ladder measured it before it measured rounds
+    figures_file(figures)
+    result = run_check(course, "ladder-measured")
+    assert_fails_with(result, course, "no-ladder")
+    assert "has no figure in every round for default" in result.detail
+    figures["rates"]["default"] = [100.0] * ROUNDS
     del figures["rates"]["+ solo pool"]  # as if measured before the course added that rung
     figures_file(figures)
     result = run_check(course, "ladder-measured")
     assert_fails_with(result, course, "no-ladder")
-    assert "has no figure for + solo pool" in result.detail
+    assert "has no figure in every round for + solo pool" in result.detail
     del figures["io_rates"]["gevent -c 50"]  # nor the I/O-bound task on gevent
     figures_file(figures)
     result = run_check(course, "ladder-measured")
     assert_fails_with(result, course, "no-ladder")
-    assert "has no figure for + solo pool, the I/O-bound task on gevent -c 50" in result.detail
+    assert "has no figure in every round for + solo pool, the I/O-bound task on gevent -c 50" in result.detail
+
+
+def test_a_spread_is_the_median_and_range():
+    assert spread([3.0, 1.0, 2.0]) == (2.0, 1.0, 3.0)
+    assert spread([4.0, 1.0, 2.0, 3.0]) == (2.5, 1.0, 4.0)
+
+
+def test_ratios_are_taken_within_each_round():
+    assert per_round([2.0, 3.0], [1.0, 2.0]) == [2.0, 1.5]
+    with pytest.raises(ValueError):  # a figure missing a round is not paired with another round's
+        per_round([2.0, 3.0], [1.0])
+
+
+def test_only_rounds_that_all_agree_say_a_direction():
+    assert direction([1.2, 1.01, 1.5]) == "up"
+    assert direction([0.9, 0.99]) == "down"
+    assert direction([1.2, 0.98, 1.5]) == "noise"
+    assert direction([1.0, 1.1]) == "noise"  # a round without a difference is not a round with one
+    assert direction([3.0]) == "one round"

@@ -147,6 +147,10 @@ def test_masks_hide_what_changes_between_runs():
     assert mask_line("┏━━━━┳━━━┓") == "┏━┳━┓" and mask_line("│ a   │ b │") == "│ a │ b │"
     assert mask_line("task done: 8") == "task done: 8"  # what a lesson shows stays compared
     assert mask_line("1.0× PING 0.16 ms", numbers=True) == "<n>× PING <n> ms"
+    # the ladder's readings move with its figures: masked alike in a `numbers` block, compared elsewhere
+    assert mask_line("2 x: 1.45 (1.33–1.54)× rung 1, faster in every round; get() p50 0.98×, within the noise",
+                     numbers=True) == "<n> x: <n> (<n>–<n>)× rung <n>, <reading>; get() p<n> <n>×, <reading>"
+    assert mask_line("within the noise") == "within the noise"
     assert mask_line("make: *** [Makefile:38: check] Error 1") == mask_line("make: *** [Makefile:41: check] Error 1")
     assert mask_line("3 passed, 2 xfailed in 10.62s") == "3 passed, 2 xfailed in <seconds>"  # pytest's summary
     assert mask_line("= 1 failed in 65.20s (0:01:05) =") == "= 1 failed in <seconds> ="

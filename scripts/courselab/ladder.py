@@ -4,10 +4,15 @@ Each rung is one change from the rung before, on lesson 15's app (`perf.py`, a t
 itself done with one INCR). Two figures per rung: tasks/s for a burst of short tasks (sent, then waited for
 until all are done) and the `tick.delay().get()` round trip (p50, p99). Beside them, measured in the same
 run on the same Redis: raw Redis (`redis-benchmark` and redis-py, one client and pipelined) and Celery's
-own ceilings (one client publishing with no worker running; one worker draining a full queue with no
+own ceilings (one client publishing with no worker consuming; one worker draining a full queue with no
 client running). Then an I/O-bound task (`slow.py`) on prefork, threads and gevent, and a profile of the
-chunks rung's worker and of the client (courselab.profiling). courselab.ladder_view shows the figures, each
-as a ratio to the default rung and to raw Redis; nothing here asserts a time.
+chunks rung's worker and of the client (courselab.profiling).
+
+Every figure is measured in interleaved rounds: every rung's worker is started once, on a queue of its own,
+and each round measures raw Redis, the ceilings, every rung and every pool once (the rungs in a rotated
+order, so that none is always first or last). A ratio is taken within a round, and a figure is shown as the
+median of its rounds with their range (courselab.measure). courselab.ladder_view shows the figures; nothing
+here asserts a time.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ LESSON = "15"
 QUIET = ("--without-gossip", "--without-mingle", "--without-heartbeat")
 FIGURES = paths.RUN / "bench" / "ladder.json"  # make bench's figures and chart, by default
 CHART = paths.RUN / "bench" / "ladder.png"
+CHUNK_BURST = 10  # the chunks rung's burst, and raw redis-py's INCR: ten calls for each task of the others' bursts
 RAW_ONE = "redis-py LPUSH, BRPOP"  # one client, one message at a time: the ratio's base
 HIREDIS = paths.REPO / ".venv" / "hiredis"  # make venv installs hiredis here, on no sys.path (requirements-hiredis.in)
 WAIT_MS = 50  # slow.wait's wait: the I/O-bound task
@@ -68,7 +74,8 @@ def rungs(chunk: int) -> list[Rung]:
              QUIET + prefetch + ("-P", "solo"), results=False, app="noack"),
         Rung("+ hiredis parser", "PYTHONPATH=.venv/hiredis for the worker: redis-py parses replies with hiredis",
              QUIET + prefetch + ("-P", "solo"), results=False, app="noack", hiredis=True),
-        Rung(f"+ chunks of {chunk}", f"tick.chunks(..., {chunk}): {chunk} calls per message",
+        Rung(f"+ chunks of {chunk}", f"tick.chunks(..., {chunk}): {chunk} calls per message, "
+             f"{CHUNK_BURST}× the calls per burst",
              QUIET + prefetch + ("-P", "solo"), results=False, chunk=chunk, app="noack", hiredis=True),
     ]
 
@@ -85,38 +92,50 @@ def chunks_rung(ladder: list[Rung]) -> Rung:
 
 @dataclass
 class Figures:
-    """What one run measured: rates in messages (or tasks, items) per second, round trips in ms."""
-    tasks: int
-    trips: int
+    """What one run measured, round by round: every figure is a list with one value per round — rates in
+    messages (or tasks, items) per second, round trips as {"median_ms", "p99_ms"} of that round's calls."""
+    tasks: int  # per burst, in each round
+    trips: int  # round trips per rung, in each round
     chunk: int
+    rounds: int = 1
     cpus: int = field(default_factory=lambda: os.cpu_count() or 1)
-    raw: dict[str, float] = field(default_factory=dict)  # raw Redis rates
-    raw_trip: dict = field(default_factory=dict)  # LPUSH → echo → BRPOP round trip
-    ceilings: dict[str, float] = field(default_factory=dict)  # publish only, drain
-    rates: dict[str, float] = field(default_factory=dict)  # per rung
-    trips_ms: dict[str, dict] = field(default_factory=dict)  # per rung
+    raw: dict[str, list[float]] = field(default_factory=dict)  # raw Redis rates
+    raw_trip: list[dict] = field(default_factory=list)  # LPUSH → echo → BRPOP round trip
+    ceilings: dict[str, list[float]] = field(default_factory=dict)  # publish only, drain
+    rates: dict[str, list[float]] = field(default_factory=dict)  # per rung
+    trips_ms: dict[str, list[dict]] = field(default_factory=dict)  # per rung
+    p99_ms: dict[str, float] = field(default_factory=dict)  # per rung and raw Redis: the p99 of every round's trips
     parsers: dict[str, str] = field(default_factory=dict)  # per rung: redis-py's parser in its worker
-    io_tasks: int = 0
-    io_rates: dict[str, float] = field(default_factory=dict)  # per pool: the I/O-bound task's tasks/s
-    worker_shares: dict[str, float] = field(default_factory=dict)  # the chunks rung's worker, profiled
-    client_shares: dict[str, float] = field(default_factory=dict)  # the client's get() round trips, profiled
+    io_tasks: int = 0  # per pool, in each round
+    io_rates: dict[str, list[float]] = field(default_factory=dict)  # per pool: the I/O-bound task's tasks/s
+    worker_shares: dict[str, float] = field(default_factory=dict)  # the chunks rung's worker, profiled (once)
+    client_shares: dict[str, float] = field(default_factory=dict)  # the client's get() round trips, profiled (once)
     per_message: dict[str, float] = field(default_factory=dict)  # the profiled chunks: calls per message
+
+    def add(self, figures: dict, name: str, value) -> None:
+        """One round's value of a figure."""
+        figures.setdefault(name, []).append(value)
 
 
 class BenchWorker(Process):
-    """`celery -A APP worker -n NAME@ladder OPTIONS` in lesson 15's folder, with Celery's default log level
-    (WARNING: no line per task); ready once it answers a ping."""
+    """`celery -A APP worker -n NAME@ladder -Q QUEUE OPTIONS` in lesson 15's folder, with Celery's default log
+    level (WARNING: no line per task); ready once it answers a ping. Each worker consumes a queue of its own
+    (named after it), so that all of them can run at once and each burst reaches the rung it is for."""
 
     def __init__(self, name: str, app: str, options: tuple[str, ...], env: dict[str, str], logs: Path):
         celery = Path(sys.executable).with_name("celery")
-        self.node = f"{name}@ladder"
+        self.node, self.queue = f"{name}@ladder", name
         log = logs / f"worker-{name}.log"
         super().__init__(f"celery -A {app} worker {' '.join(options)}",
-                         [str(celery), "-A", app, "worker", "-n", self.node, *options],
+                         [str(celery), "-A", app, "worker", "-n", self.node, "-Q", self.queue, *options],
                          paths.lesson_dir(LESSON), log, env)
 
     def start_and_wait(self, app, timeout: float = 60.0) -> None:
         self.start()
+        self.wait_ready(app, timeout)
+
+    def wait_ready(self, app, timeout: float = 60.0) -> None:
+        """Until it answers a ping (whoever started it stops it, also when it does not)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not self.alive():
@@ -124,7 +143,6 @@ class BenchWorker(Process):
                                    f"{self.output()[-2000:]}")
             if app.control.ping(destination=[self.node], timeout=0.5):
                 return
-        self.stop()
         raise ServiceError(f"`{self.name}` did not answer a ping in {timeout:.0f} s:\n{self.output()[-2000:]}")
 
 
@@ -137,10 +155,9 @@ def redis_benchmark(port: int, n: int, pipeline: int = 1) -> float:
     return float(rows[0]["rps"])
 
 
-def redis_py_rates(r, n: int, batch: int = 100) -> tuple[float, float, float]:
+def redis_py_rates(r, n: int, batch: int = 100) -> tuple[float, float]:
     """redis-py, one client: n messages LPUSHed one at a time then BRPOPed one at a time; the same with
-    pipelines of `batch` commands (messages per second, each way and back); and n INCRs one at a time, the
-    command `tick` runs (per second)."""
+    pipelines of `batch` commands (messages per second, each way and back)."""
     message = b'{"task": "perf.tick"}'
     t = time.perf_counter()
     for _ in range(n):
@@ -156,12 +173,15 @@ def redis_py_rates(r, n: int, batch: int = 100) -> tuple[float, float, float]:
         pipe.execute()
     for start in range(0, n, batch):
         r.rpop("raw:queue", min(batch, n - start))
-    piped = n / (time.perf_counter() - t)
+    return one, n / (time.perf_counter() - t)
+
+
+def incr_rate(r, n: int) -> float:
+    """redis-py, one client: n INCRs one at a time, the command `tick` runs (per second)."""
     t = time.perf_counter()
     for _ in range(n):
         r.incr("raw:count")
-    incr = n / (time.perf_counter() - t)
-    return one, piped, incr
+    return n / (time.perf_counter() - t)
 
 
 def wait_count(r, n: int, timeout: float = 300) -> float:
@@ -174,43 +194,47 @@ def wait_count(r, n: int, timeout: float = 300) -> float:
     return time.perf_counter()
 
 
-def burst(r, tick, rung: Rung, n: int) -> float:
-    """Send n ticks and wait until all are done: tasks (or, in chunks, calls) per second."""
+def burst(r, tick, rung: Rung, n: int, queue: str) -> float:
+    """Send n ticks to the rung's queue and wait until all are done: tasks (or, in chunks, calls) per second."""
     r.delete("perf:done")
     t = time.perf_counter()
     if rung.chunk:
-        tick.chunks([()] * n, rung.chunk).apply_async(ignore_result=True)
+        tick.chunks([()] * n, rung.chunk).apply_async(queue=queue, ignore_result=True)
         end = wait_count(r, n)
     elif rung.results:
-        pending = [tick.delay() for _ in range(n)]
+        pending = [tick.apply_async(queue=queue) for _ in range(n)]
         for result in pending:
             result.get(timeout=300)
         end = time.perf_counter()
     else:
         for _ in range(n):
-            tick.apply_async(ignore_result=True)
+            tick.apply_async(queue=queue, ignore_result=True)
         end = wait_count(r, n)
     return n / (end - t)
 
 
+def round_trips(tick, n: int, queue: str) -> list[float]:
+    """n calls of `tick.delay().get()` (to the rung's queue), one after the other: seconds each."""
+    return timings(lambda: tick.apply_async(queue=queue).get(timeout=30), n)
+
+
 def publish_only(r, tick, n: int) -> float:
-    """No worker running: how fast one client can send n ticks (then the queue is emptied)."""
+    """No worker consuming: how fast one client can send n ticks (then the queue is emptied)."""
     t = time.perf_counter()
     for _ in range(n):
-        tick.apply_async(ignore_result=True)
+        tick.apply_async(queue="publish-only", ignore_result=True)
     rate = n / (time.perf_counter() - t)
-    r.delete("celery")
+    r.delete("publish-only")
     return rate
 
 
-def drain(r, tick, top: Rung, n: int, env: dict[str, str], logs: Path) -> float:
-    """No client running: n ticks queued first, then one worker started; from its first task done to its
-    last, tasks per second."""
-    r.delete("perf:done")
+def drain(r, tick, worker: BenchWorker, n: int) -> float:
+    """No client running: n ticks queued first, on a queue no worker consumes, then the top rung's worker told
+    to consume it too (remote control: add_consumer); from its first task done to its last, tasks per second."""
+    r.delete("perf:done", "drain")
     for _ in range(n):
-        tick.apply_async(ignore_result=True)
-    worker = BenchWorker("drain", top.app, top.worker, env, logs)
-    worker.start()
+        tick.apply_async(queue="drain", ignore_result=True)
+    tick.app.control.add_consumer("drain", destination=[worker.node], reply=True, timeout=10)
     try:
         deadline = time.monotonic() + 120
         while not int(r.get("perf:done") or 0):
@@ -220,7 +244,7 @@ def drain(r, tick, top: Rung, n: int, env: dict[str, str], logs: Path) -> float:
         first, t = int(r.get("perf:done")), time.perf_counter()
         end = wait_count(r, n)
     finally:
-        worker.stop()
+        tick.app.control.cancel_consumer("drain", destination=[worker.node], reply=True, timeout=10)
     return (n - first) / (end - t) if end > t else float("nan")
 
 
@@ -242,22 +266,13 @@ def parser(env: dict[str, str]) -> str:
                           timeout=120).stdout.strip()
 
 
-def io_bound(r, app, n: int, env: dict[str, str], logs: Path, say) -> dict[str, float]:
-    """slow.wait(WAIT_MS) n times on each pool of POOLS (results ignored): tasks per second."""
-    rates = {}
-    for name, options, _concurrency in POOLS:
-        say(f"I/O-bound task: {name}")
-        worker = BenchWorker(f"io-{name.split()[0]}", "slow", QUIET + options, env, logs)
-        try:
-            worker.start_and_wait(app)
-            r.delete("perf:done")
-            t = time.perf_counter()
-            for _ in range(n):
-                app.send_task("slow.wait", (WAIT_MS,), ignore_result=True)
-            rates[name] = n / (wait_count(r, n) - t)
-        finally:
-            worker.stop()
-    return rates
+def io_bound(r, app, n: int, worker: BenchWorker) -> float:
+    """slow.wait(WAIT_MS) n times on a pool's worker (results ignored): tasks per second."""
+    r.delete("perf:done")
+    t = time.perf_counter()
+    for _ in range(n):
+        app.send_task("slow.wait", (WAIT_MS,), queue=worker.queue, ignore_result=True)
+    return n / (wait_count(r, n) - t)
 
 
 def profile_chunks(r, tick, rung: Rung, n: int, env: dict[str, str], work: Path, prof: Path) -> tuple[dict, dict]:
@@ -268,7 +283,7 @@ def profile_chunks(r, tick, rung: Rung, n: int, env: dict[str, str], work: Path,
     worker = BenchWorker("profiled", "profiled", rung.worker, {**env, "PROFILE": str(prof)}, work)
     try:
         worker.start_and_wait(tick.app)
-        burst(r, tick, rung, n)
+        burst(r, tick, rung, n, worker.queue)
     finally:
         worker.stop()  # SIGTERM: worker_shutting_down, and profiled.py writes its profile
     if not prof.exists():
@@ -280,29 +295,51 @@ def profile_chunks(r, tick, rung: Rung, n: int, env: dict[str, str], work: Path,
     return profiling.shares(stats), per_message
 
 
-def profile_trips(tick, trips: int, prof: Path) -> dict:
-    """The client's get() round trips, under cProfile in this process (the profile written to PROF): the
-    shares of its time."""
+def profile_trips(tick, trips: int, queue: str, prof: Path) -> dict:
+    """The client's get() round trips (to QUEUE's worker), under cProfile in this process (the profile written
+    to PROF): the shares of its time."""
     import cProfile
 
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(trips):
-        tick.delay().get(timeout=30)
+        tick.apply_async(queue=queue).get(timeout=30)
     profiler.disable()
     profiler.create_stats()
     profiler.dump_stats(prof)
     return profiling.shares(profiler.stats)
 
 
-def measure(tasks: int, trips: int, chunk: int, progress=None, profiles: Path = FIGURES.parent
+def raw_redis(figures: Figures, r, port: int, tasks: int, trips: int) -> list[float]:
+    """One round of raw Redis: redis-benchmark, redis-py one message at a time and pipelined, INCR, and the
+    LPUSH → echo → BRPOP round trip (its samples returned, in seconds)."""
+    raw = figures.raw
+    figures.add(raw, "redis-benchmark LPUSH", redis_benchmark(port, max(tasks * 10, 1000)))
+    figures.add(raw, "redis-benchmark -P 16", redis_benchmark(port, max(tasks * 30, 3000), 16))
+    one, piped = redis_py_rates(r, tasks)
+    figures.add(raw, RAW_ONE, one)
+    figures.add(raw, "redis-py, pipelined", piped)
+    figures.add(raw, "redis-py INCR", incr_rate(r, tasks * CHUNK_BURST))  # as many as the chunks rung's burst
+    stop = threading.Event()
+    echo = echo_thread(port, stop)
+    try:
+        samples = timings(lambda: (r.lpush("bench:req", b"x"), r.brpop(["bench:rep"], 5)), trips)
+    finally:
+        stop.set()
+        echo.join()
+    figures.raw_trip.append(summary(samples))
+    return samples
+
+
+def measure(tasks: int, trips: int, chunk: int, rounds: int = 5, progress=None, profiles: Path = FIGURES.parent
             ) -> tuple[Figures, list[Rung]]:
-    """The whole ladder, on a Redis of its own (the course's build, loopback, a free port, nothing on disk);
-    the profiles of "Where the time goes" are kept in the folder `profiles` (worker-chunks.prof, client-get.prof)."""
+    """The whole ladder, in `rounds` interleaved rounds, on a Redis of its own (the course's build, loopback, a
+    free port, nothing on disk); the profiles of "Where the time goes" are kept in the folder `profiles`
+    (worker-chunks.prof, client-get.prof)."""
     import redis
 
     say = progress or (lambda text: None)
-    figures = Figures(tasks=tasks, trips=trips, chunk=chunk)
+    figures = Figures(tasks=tasks, trips=trips, chunk=chunk, rounds=rounds)
     ladder = rungs(chunk)
     (paths.RUN / "bench").mkdir(parents=True, exist_ok=True)
     profiles.mkdir(parents=True, exist_ok=True)
@@ -313,49 +350,59 @@ def measure(tasks: int, trips: int, chunk: int, progress=None, profiles: Path = 
         port = free_port()
         services.add(RedisServer(port, work, extra=("--save", "", "--appendonly", "no")))
         r = redis.Redis(port=port)
-        say("raw Redis: redis-benchmark, redis-py")
-        figures.raw["redis-benchmark LPUSH"] = redis_benchmark(port, max(tasks * 10, 1000))
-        figures.raw["redis-benchmark -P 16"] = redis_benchmark(port, max(tasks * 30, 3000), 16)
-        figures.raw[RAW_ONE], figures.raw["redis-py, pipelined"], figures.raw["redis-py INCR"] = \
-            redis_py_rates(r, tasks)
-        stop = threading.Event()
-        echo = echo_thread(port, stop)
-        figures.raw_trip = summary(timings(lambda: (r.lpush("bench:req", b"x"), r.brpop(["bench:rep"], 5)),
-                                           trips))
-        stop.set()
-        echo.join()
-
         url = f"redis://localhost:{port}/0"
         # perf.py reads its URLs when imported, here and in every worker: from these two variables
         stack.enter_context(mock.patch.dict(os.environ, {"CELERY_BROKER_URL": url, "CELERY_RESULT_BACKEND": url}))
         env = lessonapp.lesson_env(paths.lesson_dir(LESSON), "perf")
         app = stack.enter_context(lessonapp.lesson_app(paths.lesson_dir(LESSON), "perf"))
         tick = app.tasks["perf.tick"]
-        say("Celery's ceilings: publish only, drain")
-        figures.ceilings["publish only"] = publish_only(r, tick, tasks)
-        top = top_rung(ladder)
-        figures.ceilings["drain"] = drain(r, tick, top, tasks, rung_env(top, env), work)
+
+        say(f"{len(ladder)} rungs' workers and {len(POOLS)} pools' workers, started once, each on its own queue")
         found: dict[bool, str] = {}  # redis-py's parser, without hiredis and with
+        workers: list[BenchWorker] = []
         for i, rung in enumerate(ladder):
-            say(f"rung {i}: {rung.name}")
             rung_environ = rung_env(rung, env)
             if rung.hiredis not in found:
                 found[rung.hiredis] = parser(rung_environ)
             figures.parsers[rung.name] = found[rung.hiredis]
-            worker = BenchWorker(f"rung{i}", rung.app, rung.worker, rung_environ, work)
-            try:
-                worker.start_and_wait(app)
-                tick.delay().get(timeout=30)  # warm up: connections, pool processes
-                figures.rates[rung.name] = burst(r, tick, rung, tasks)
+            workers.append(services.add(BenchWorker(f"rung{i}", rung.app, rung.worker, rung_environ, work)))
+        pools = [services.add(BenchWorker(f"io-{name.split()[0]}", "slow", QUIET + options, env, work))
+                 for name, options, _concurrency in POOLS]
+        for worker in workers + pools:
+            worker.wait_ready(app)
+        top = top_rung(ladder)
+        top_worker = workers[ladder.index(top)]
+
+        samples: dict[str, list[float]] = {}  # every round's round trips, per rung and raw Redis: for the p99
+        for k in range(rounds):
+            say(f"round {k + 1} of {rounds}: raw Redis, Celery's ceilings, the rungs from {k % len(ladder)}, "
+                "the pools")
+            samples.setdefault(RAW_ONE, []).extend(raw_redis(figures, r, port, tasks, trips))
+            figures.add(figures.ceilings, "publish only", publish_only(r, tick, tasks))
+            figures.add(figures.ceilings, "drain", drain(r, tick, top_worker, tasks))
+            # the rungs in a rotated order: the first of a round is another rung each round
+            for i in [*range(k % len(ladder), len(ladder)), *range(k % len(ladder))]:
+                rung, worker = ladder[i], workers[i]
+                tick.apply_async(queue=worker.queue).get(timeout=30)  # warm up: connections, pool processes
+                n = tasks * CHUNK_BURST if rung.chunk else tasks
+                figures.add(figures.rates, rung.name, burst(r, tick, rung, n, worker.queue))
                 if not rung.chunk:
-                    figures.trips_ms[rung.name] = summary(timings(lambda: tick.delay().get(timeout=30), trips))
-                if rung is top:  # then once more, the client under cProfile (not part of the figures above)
-                    figures.client_shares = profile_trips(tick, trips, profiles / "client-get.prof")
-            finally:
-                worker.stop()
-        figures.io_tasks = max(20, tasks // 10)
-        figures.io_rates = io_bound(r, app, figures.io_tasks, env, work, say)
-        say("where the time goes: the chunks rung's worker under cProfile")
+                    trip = round_trips(tick, trips, worker.queue)
+                    figures.add(figures.trips_ms, rung.name, summary(trip))
+                    samples.setdefault(rung.name, []).extend(trip)
+            figures.io_tasks = max(20, tasks // 10)
+            for (name, _options, _concurrency), worker in zip(POOLS, pools, strict=True):
+                figures.add(figures.io_rates, name, io_bound(r, app, figures.io_tasks, worker))
+        # the rates in the ladder's order (a round rotated them)
+        figures.rates = {x.name: figures.rates[x.name] for x in ladder}
+        figures.trips_ms = {x.name: figures.trips_ms[x.name] for x in ladder if not x.chunk}
+        figures.p99_ms = {name: summary(samples[name])["p99_ms"] for name in [RAW_ONE, *figures.trips_ms]}
+
+        say(f"where the time goes: the client's get() on {top.name.lstrip('+ ')}, the chunks rung's worker, "
+            "under cProfile")
+        figures.client_shares = profile_trips(tick, trips, top_worker.queue, profiles / "client-get.prof")
+        for worker in workers + pools:
+            services.stop(worker)
         chunks = chunks_rung(ladder)
         figures.worker_shares, figures.per_message = profile_chunks(r, tick, chunks, tasks, rung_env(chunks, env),
                                                                     work, profiles / "worker-chunks.prof")

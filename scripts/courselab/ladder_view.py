@@ -1,11 +1,16 @@
-"""Lesson 15's ladder, shown: the table of every figure with its ratios, the legend, the goals, the I/O-bound
-task's pools, where the time goes, and the chart — all read from the figures courselab.ladder measured."""
+"""Lesson 15's ladder, shown: the table of every figure with its ratios and their spread, what each step can
+tell from the noise, the legend, the goals, the I/O-bound task's pools, where the time goes, and the chart — all
+read from the figures courselab.ladder measured, round by round.
+
+A figure is the median of its rounds; a ratio is taken within each round (two figures measured minutes apart
+are never divided), and shown as the median of the rounds' ratios with their range."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from .ladder import POOLS, RAW_ONE, WAIT_MS, Figures, Rung, chunks_rung, top_rung
+from .measure import READINGS, direction, per_round, spread
 
 
 def short(rung: Rung) -> str:
@@ -17,48 +22,123 @@ def legend(ladder: list[Rung]) -> list[str]:
     return [f"{i} {short(x)}: {x.change}" for i, x in enumerate(ladder)]
 
 
-def goals(figures: Figures, ladder: list[Rung]) -> list[str]:
-    """The lesson's goals, as ratios of this run."""
+def median(values: list[float]) -> float:
+    return spread(values)[0]
+
+
+def p50s(trips: list[dict]) -> list[float]:
+    """Each round's p50 round trip, in ms."""
+    return [x["median_ms"] for x in trips]
+
+
+def ratio(values: list[float], digits: int = 2) -> str:
+    """Ratios measured round by round: their median, and their range in brackets when there are several."""
+    mid, low, high = spread(values)
+    return f"{mid:.{digits}f}" if len(values) < 2 else f"{mid:.{digits}f} ({low:.{digits}f}–{high:.{digits}f})"
+
+
+def reached(values: list[float], goal: float, above: bool = True) -> str:
+    """In how many rounds a ratio reached its goal."""
+    hits = sum(1 for v in values if (v >= goal if above else v <= goal))
+    return f"{hits} of {len(values)} round{'s' if len(values) > 1 else ''}"
+
+
+def base_of(ladder: list[Rung], i: int) -> int:
+    """The rung rung i builds on: the nearest step up before it (a side rung is an alternative, not a step)."""
+    return next(j for j in range(i - 1, -1, -1) if not ladder[j].side)
+
+
+def step_ratios(figures: Figures, ladder: list[Rung], i: int) -> list[float]:
+    """Rung i's rate ÷ the rate of the rung it builds on, round by round."""
+    return per_round(figures.rates[ladder[i].name], figures.rates[ladder[base_of(ladder, i)].name])
+
+
+def steps(figures: Figures, ladder: list[Rung]):
+    """Each rung against the rung it builds on, round by round: the median ratio, its range, and whether every
+    round agrees (courselab.measure.direction) — a difference the rounds disagree on is not read as one."""
+    from rich.table import Table
+
+    out = Table(title="Each step against the rung it builds on, round by round: the median ratio (range)",
+                title_justify="left")
+    for col in ("step", "on", "rate ×", "", "get() p50 ×", ""):
+        out.add_column(col, justify="right" if col in ("on", "rate ×", "get() p50 ×") else "left")
+    for i, x in enumerate(ladder[1:], 1):
+        j = base_of(ladder, i)
+        rates = step_ratios(figures, ladder, i)
+        trip = ["", ""]
+        if x.name in figures.trips_ms:
+            trips = per_round(p50s(figures.trips_ms[x.name]), p50s(figures.trips_ms[ladder[j].name]))
+            trip = [ratio(trips), READINGS[direction(trips)][1]]
+        out.add_row(f"{i} {short(x)}", str(j), ratio(rates), READINGS[direction(rates)][0], *trip)
+    return out
+
+
+def goals(figures: Figures, ladder: list[Rung]):
+    """The lesson's goals, as ratios of this run: the median and range of the rounds, in how many rounds reached."""
+    from rich.table import Table
+
     default = figures.rates[ladder[0].name]
-    top = top_rung(ladder)
-    drain_rate = figures.ceilings["drain"]
-    lines = [f"one message per task: {short(top)} = {figures.rates[top.name] / default:.1f}× the default (goal ≥ 2.5×)",
-             f"the drain ceiling = {drain_rate / default:.1f}× the default: {short(top)} reaches "
-             f"{figures.rates[top.name] / drain_rate:.0%} of it"]
-    for x in ladder:
-        if x.chunk:
-            lines.append(f"{short(x)} = {figures.rates[x.name] / default:.1f}× the default, in calls/s (goal ≥ 20×)")
-    base = figures.trips_ms[ladder[0].name]["median_ms"]
-    lines.append(f"get() p50: {short(top)} = {figures.trips_ms[top.name]['median_ms'] / base:.2f}× the default's "
-                 f"(goal ≤ 0.55×); raw Redis's LPUSH → BRPOP: {figures.raw_trip['median_ms'] / base:.2f}×")
-    return lines
+    top, chunks = top_rung(ladder), chunks_rung(ladder)
+    out = Table(title="The goals, in this run", title_justify="left")
+    for col in ("goal", "measured", "reached in"):
+        out.add_column(col, justify="left" if col == "goal" else "right")
+    tops = per_round(figures.rates[top.name], default)
+    out.add_row("one message per task: ≥ 2.5× the default", f"{short(top)}: {ratio(tops, 1)}×", reached(tops, 2.5))
+    calls = per_round(figures.rates[chunks.name], default)
+    out.add_row("with chunks: ≥ 20× the default in calls/s", f"{short(chunks)}: {ratio(calls, 1)}×",
+                reached(calls, 20))
+    trips = per_round(p50s(figures.trips_ms[top.name]), p50s(figures.trips_ms[ladder[0].name]))
+    out.add_row("the get() round trip: p50 ≤ 0.55× the default's", f"{short(top)}: {ratio(trips)}×",
+                reached(trips, 0.55, above=False))
+    return out
+
+
+def limits(figures: Figures, ladder: list[Rung]) -> list[str]:
+    """What bounds each goal, measured in the same rounds: the drain ceiling, raw redis-py's INCR (the chunks'
+    own command), raw Redis's round trip."""
+    default = figures.rates[ladder[0].name]
+    top, chunks = top_rung(ladder), chunks_rung(ladder)
+    drains = per_round(figures.ceilings["drain"], default)
+    incr = per_round(figures.rates[chunks.name], figures.raw["redis-py INCR"])
+    echo = per_round(p50s(figures.raw_trip), p50s(figures.trips_ms[ladder[0].name]))
+    return [f"the drain ceiling = {ratio(drains, 1)}× the default: {short(top)} reaches "
+            f"{median(per_round(figures.rates[top.name], figures.ceilings['drain'])):.0%} of it",
+            f"{short(chunks)} = {median(incr):.0%} ({min(incr):.0%}–{max(incr):.0%}) of raw redis-py's INCR one at a "
+            "time: the task's own command",
+            f"raw Redis's LPUSH → BRPOP round trip = {ratio(echo)}× the default's get() p50"]
 
 
 def table(figures: Figures, ladder: list[Rung]):
-    """Every figure with its ratios: to the default rung, to raw Redis (redis-py, one client, one message at a
-    time), and the round trip's p50 to the default's."""
+    """Every figure, the median of its rounds, with its ratios: to the default rung (median and range of the
+    rounds' ratios), to raw Redis (redis-py, one client, one message at a time), and the round trip: the median of
+    the rounds' p50s, the p99 of every round's trips together, and the p50's ratio to the default's."""
     from rich.table import Table
 
     default = figures.rates[ladder[0].name]
     raw = figures.raw[RAW_ONE]
-    base_trip = figures.trips_ms[ladder[0].name]["median_ms"]
-    out = Table(title=f"{figures.tasks} tasks per burst, {figures.trips} round trips per rung, {figures.cpus} "
-                      f"CPU(s), one run", title_justify="left")
+    base_trip = p50s(figures.trips_ms[ladder[0].name])
+    rounds = f"{figures.rounds} rounds" if figures.rounds > 1 else "one round"
+    out = Table(title=f"{figures.tasks} tasks per burst, {figures.trips} round trips per rung, {rounds}, "
+                      f"{figures.cpus} CPU(s): medians of the rounds (range)", title_justify="left")
     for col in ("", "per s", "× default", "× raw", "get() p50", "p99", "p50 × default"):
         out.add_column(col, justify="left" if not col else "right")
 
-    def row(name, rate, trip=None, end_section=False):
-        out.add_row(name, f"{rate:,.0f}", f"{rate / default:.2f}", f"{rate / raw:.2f}",
-                    f"{trip['median_ms']:.2f} ms" if trip else "", f"{trip['p99_ms']:.2f} ms" if trip else "",
-                    f"{trip['median_ms'] / base_trip:.2f}" if trip else "", end_section=end_section)
+    def row(name, rates, trips=None, p99=None, end_section=False):
+        out.add_row(name, f"{median(rates):,.0f}", ratio(per_round(rates, default)) if rates is not default else "1.00",
+                    f"{median(per_round(rates, raw)):.2f}",
+                    f"{median(p50s(trips)):.2f} ms" if trips else "",
+                    f"{p99:.2f} ms" if trips else "",
+                    "" if not trips else "1.00" if trips is figures.trips_ms[ladder[0].name]
+                    else ratio(per_round(p50s(trips), base_trip)), end_section=end_section)
 
-    for i, (name, rate) in enumerate(figures.raw.items()):
-        row(f"raw Redis: {name}", rate, figures.raw_trip if name == RAW_ONE else None,
+    for i, (name, rates) in enumerate(figures.raw.items()):
+        row(f"raw Redis: {name}", rates, *((figures.raw_trip, figures.p99_ms[name]) if name == RAW_ONE else ()),
             end_section=i == len(figures.raw) - 1)
-    for i, (name, rate) in enumerate(figures.ceilings.items()):
-        row(f"ceiling: {name}", rate, end_section=i == len(figures.ceilings) - 1)
+    for i, (name, rates) in enumerate(figures.ceilings.items()):
+        row(f"ceiling: {name}", rates, end_section=i == len(figures.ceilings) - 1)
     for i, rung in enumerate(ladder):
-        row(f"{i} {rung.name}", figures.rates[rung.name], figures.trips_ms.get(rung.name))
+        name = rung.name
+        row(f"{i} {name}", figures.rates[name], figures.trips_ms.get(name), figures.p99_ms.get(name))
     return out
 
 
@@ -71,8 +151,8 @@ def parsers_line(figures: Figures, ladder: list[Rung]) -> str:
 
 
 def io_table(figures: Figures):
-    """The I/O-bound task on each pool: tasks/s, as a ratio to prefork's and to what the pool could do if
-    the wait were all there is (concurrency ÷ the wait)."""
+    """The I/O-bound task on each pool: tasks/s (the median of the rounds), as a ratio to prefork's (median and
+    range) and to what the pool could do if the wait were all there is (concurrency ÷ the wait)."""
     from rich.table import Table
 
     base = figures.io_rates[POOLS[0][0]]
@@ -81,9 +161,11 @@ def io_table(figures: Figures):
     for col in ("pool", "at once", "per s", "× prefork", "of concurrency ÷ wait"):
         out.add_column(col, justify="left" if col == "pool" else "right")
     for name, _options, concurrency in POOLS:
-        rate = figures.io_rates[name]
+        rates = figures.io_rates[name]
         ideal = concurrency / (WAIT_MS / 1000)
-        out.add_row(name, str(concurrency), f"{rate:,.0f}", f"{rate / base:.1f}", f"{rate / ideal:.0%}")
+        out.add_row(name, str(concurrency), f"{median(rates):,.0f}",
+                    ratio(per_round(rates, base), 1) if rates is not base else "1.0",
+                    f"{median(rates) / ideal:.0%}")
     return out
 
 
@@ -108,7 +190,8 @@ def per_message_line(figures: Figures) -> str:
 
 
 def chart(figures: Figures, ladder: list[Rung], path: Path) -> Path:
-    """A horizontal bar per figure (log scale), the rungs in order, raw Redis and the ceilings beside them."""
+    """A horizontal bar per figure (log scale) at the median of its rounds, a line across its range; the rungs
+    in order, raw Redis and the ceilings beside them."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -116,17 +199,20 @@ def chart(figures: Figures, ladder: list[Rung], path: Path) -> Path:
 
     names = [f"raw: {k}" for k in figures.raw] + [f"ceiling: {k}" for k in figures.ceilings] + \
         [f"{i} {x.name}" for i, x in enumerate(ladder)]
-    values = [*figures.raw.values(), *figures.ceilings.values(), *(figures.rates[x.name] for x in ladder)]
+    rounds = [*figures.raw.values(), *figures.ceilings.values(), *(figures.rates[x.name] for x in ladder)]
+    spreads = [spread(x) for x in rounds][::-1]
+    mids = [m for m, _, _ in spreads]
+    errors = [[m - low for m, low, _ in spreads], [high - m for m, _, high in spreads]]
     colors = ["#9e9e9e"] * len(figures.raw) + ["#f2a541"] * len(figures.ceilings) + \
         ["#3b7dd8" if not x.chunk else "#2e9e5b" for x in ladder]
     fig, ax = plt.subplots(figsize=(9, 0.42 * len(names) + 1.2), dpi=100)
-    ax.barh(names[::-1], values[::-1], color=colors[::-1])
+    ax.barh(names[::-1], mids, color=colors[::-1], xerr=errors, error_kw={"ecolor": "#333333", "capsize": 3})
     ax.set_xscale("log")
-    ax.set_xlabel("messages, tasks or items per second (log scale)")
-    ax.set_title(f"Celery against raw Redis, one run: {figures.tasks} tasks per burst, {figures.cpus} CPU(s)",
-                 fontsize=10)
-    for y, v in enumerate(values[::-1]):
-        ax.text(v, y, f" {v:,.0f}", va="center", fontsize=8)
+    ax.set_xlabel("messages, tasks or items per second (log scale): the median of the rounds, their range")
+    ax.set_title(f"Celery against raw Redis, one run: {figures.tasks} tasks per burst, {figures.rounds} round(s), "
+                 f"{figures.cpus} CPU(s)", fontsize=10)
+    for y, (mid, _low, high) in enumerate(spreads):
+        ax.text(high, y, f" {mid:,.0f}", va="center", fontsize=8)
     ax.margins(x=0.15)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,6 @@
 """Timing helpers shared by the course's benchmarks (scripts/bench-trip.py, scripts/bench.py): samples, their
-median and p99, and a stand-in worker on raw Redis. Nothing here asserts a time."""
+median and p99, a stand-in worker on raw Redis, and the spread of figures measured in rounds. Nothing here asserts
+a time."""
 
 from __future__ import annotations
 
@@ -39,3 +40,37 @@ def echo_thread(port: int, stop: threading.Event) -> threading.Thread:
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     return thread
+
+
+def spread(values: list[float]) -> tuple[float, float, float]:
+    """The median of values, and their range: (median, lowest, highest)."""
+    return statistics.median(values), min(values), max(values)
+
+
+def per_round(a: list[float], b: list[float]) -> list[float]:
+    """a ÷ b round by round: a ratio of two figures measured in the same round."""
+    return [x / y for x, y in zip(a, b, strict=True)]
+
+
+# What a direction says of a step (courselab.ladder_view): of its rate, then of its round trip. A transcript's
+# `numbers` block masks these readings too (courselab.normalize): like the figures, they are the run's.
+READINGS = {
+    "up": ("faster in every round", "longer in every round"),
+    "down": ("slower in every round", "shorter in every round"),
+    "noise": ("within the noise", "within the noise"),
+    "one round": ("one round: no spread to tell it from the noise", "one round: no spread"),
+}
+
+
+def direction(ratios: list[float]) -> str:
+    """What ratios measured round by round can tell: "up" when every round's is above 1, "down" when every
+    round's is below, "noise" when the rounds disagree, "one round" when there is only one. Rounds are
+    interleaved, so a difference that holds in all of them is the change's, not a moment of the machine's; with
+    five rounds, noise alone gives all five the same side one time in sixteen (a sign test)."""
+    if len(ratios) < 2:
+        return "one round"
+    if min(ratios) > 1:
+        return "up"
+    if max(ratios) < 1:
+        return "down"
+    return "noise"

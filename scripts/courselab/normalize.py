@@ -9,7 +9,8 @@ Two steps, both documented in docs/transcripts.md:
    ids, times and dates, process ids, memory addresses, long fractions (durations), build ids,
    pool process numbers, the kernel in Celery's banner, the Makefile line in make's errors, pytest's
    duration; runs of spaces and of table rules are collapsed (a table's column widths follow its
-   content). A block marked `numbers` masks every number (a benchmark's figures).
+   content). A block marked `numbers` masks every number (a benchmark's figures) and the ladder's readings of
+   them ("faster in every round", "within the noise": courselab.measure.READINGS).
 
 A block may be an `excerpt` (its lines appear among others, in order) or `unordered` (an excerpt
 whose lines may come in any order: the log of a worker whose processes write concurrently).
@@ -21,6 +22,8 @@ import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from .measure import READINGS
 
 DISPLAY_HOME = "/home/learner"
 DISPLAY_REPO = "/home/learner/celery-lab"
@@ -65,6 +68,9 @@ MASKS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"(Error accepting a client connection: .*) \(conn: [^)]*\)$"), r"\1"),
 ]
 NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")  # 1,234.5 is one number: a benchmark's 935 and 1,054 mask alike
+# the ladder's readings of its figures (lesson 15), which move with them from run to run
+READING = re.compile("|".join(re.escape(x) for x in sorted({x for pair in READINGS.values() for x in pair},
+                                                            key=len, reverse=True)))
 SPACES = re.compile(r"[ \t]+")
 RULES = re.compile(r"([━─═])\1+")
 
@@ -82,7 +88,7 @@ def mask_line(line: str, numbers: bool = False) -> str:
     for pattern, repl in MASKS:
         line = pattern.sub(repl, line)
     if numbers:
-        line = NUMBER.sub("<n>", line)
+        line = READING.sub("<reading>", NUMBER.sub("<n>", line))
     line = RULES.sub(r"\1", line)
     return SPACES.sub(" ", line).strip()
 

@@ -1,38 +1,44 @@
-"""The check of lesson 15: the performance ladder has been measured (`make bench`), every rung of it."""
+"""The check of lesson 15: the performance ladder has been measured (`make bench`), every rung of it, in rounds
+enough to show a spread — and what the learner's own figures say."""
 
 from __future__ import annotations
 
 import json
 
-from .. import ladder
+from .. import ladder, ladder_view
+from ..measure import direction
 from .base import Failed, Stage, check
 
 
 @check
 def ladder_measured(stage: Stage) -> str:
     """make bench's figures (.run/bench/ladder.json) hold every rung of the ladder and the I/O-bound task on
-    every pool, each with a rate, and its chart was drawn."""
+    every pool, each measured in every round (two rounds at least: a spread), and its chart was drawn. The detail
+    reads the learner's own figures: which steps stood clear of the noise in this run, and which did not."""
     where = ladder.FIGURES
     if not where.exists():
         raise Failed("no-ladder", f"no figures in {where}: the ladder has not been measured")
     try:
-        figures = json.loads(where.read_text())
-        rates, chunk = figures["rates"], figures["chunk"]
-    except (ValueError, KeyError, TypeError) as e:
+        figures = ladder.Figures(**json.loads(where.read_text()))
+        rungs = ladder.rungs(figures.chunk)
+    except (ValueError, TypeError) as e:
         raise Failed("no-ladder", f"{where} is not the ladder's figures ({e!r})") from None
-    rungs = ladder.rungs(chunk)
-    io_rates = figures.get("io_rates") or {}
 
-    def measured(figure) -> bool:
-        return isinstance(figure, float) and figure > 0
+    def measured(figure) -> bool:  # one rate per round, every one of them a rate
+        return isinstance(figure, list) and len(figure) == figures.rounds and \
+            all(isinstance(x, float) and x > 0 for x in figure)
 
-    missing = [x.name for x in rungs if not measured(rates.get(x.name))] + \
-        [f"the I/O-bound task on {name}" for name, _, _ in ladder.POOLS if not measured(io_rates.get(name))]
+    missing = [x.name for x in rungs if not measured(figures.rates.get(x.name))] + \
+        [f"the I/O-bound task on {name}" for name, _, _ in ladder.POOLS if not measured(figures.io_rates.get(name))]
     if missing:
-        raise Failed("no-ladder", f"{where} has no figure for {', '.join(missing)}: measured by another version of "
-                     "the ladder")
+        raise Failed("no-ladder", f"{where} has no figure in every round for {', '.join(missing)}: measured by "
+                     "another version of the ladder")
+    if figures.rounds < 2:
+        raise Failed("no-ladder", f"{where} holds one round: no spread to tell a rung's effect from the noise "
+                     "(make bench measures five rounds unless told fewer)")
     if not ladder.CHART.exists():
         raise Failed("no-ladder", f"no chart at {ladder.CHART}: the run did not finish")
-    default, top = rates[rungs[0].name], max(rates.values())
-    return (f"{len(rates)} rungs measured ({figures['tasks']} tasks per burst): the top one {top / default:.1f}× "
-            "the default")
+    clear = sum(1 for i in range(1, len(rungs)) if direction(ladder_view.step_ratios(figures, rungs, i)) != "noise")
+    return (f"{len(rungs)} rungs in {figures.rounds} rounds ({figures.tasks} tasks per burst): {clear} of "
+            f"{len(rungs) - 1} steps moved the rate the same way in every round, {len(rungs) - 1 - clear} stayed "
+            "within the noise")
