@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 REDIS_VERSION := $(shell awk '!/^\#/ && $$5 == "default" { sub(/^redis-/, "", $$1); sub(/\.tar\.gz$$/, "", $$1); print $$1 }' scripts/redis-releases.txt)
 export CELERY_LAB_REDIS_PREFIX ?= $(CURDIR)/.redis/redis-$(REDIS_VERSION)
 
-.PHONY: help deps browser venv redis tour check play bless bench bench-trip notebook words lint test test-learner test-container test-arm64 test-lock test-vm lock clean
+.PHONY: help deps browser venv redis tour check play bless bench bench-peers bench-trip notebook words lint test test-learner test-container test-arm64 test-lock test-vm lock clean
 
 help: ## list the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -35,7 +35,7 @@ else
 $(error INSTALLER=$(INSTALLER): say pip (the default) or uv)
 endif
 
-$(BIN)/.installed: requirements.txt requirements-hiredis.txt requirements-uv.txt
+$(BIN)/.installed: requirements.txt requirements-hiredis.txt requirements-peers.txt requirements-uv.txt
 	@bash scripts/check-python.sh "$(PYTHON)"  # a Python (and a Linux) the lock's wheels are for
 	@bash scripts/install-build-deps.sh  # python3-venv, where this Python lacks it
 	@echo "==> venv $(VENV) with requirements.txt, by $(INSTALLER) (a minute or two)"
@@ -47,6 +47,10 @@ endif
 	@# lesson 15's hiredis, on no sys.path: only the ladder's hiredis rung gets it (requirements-hiredis.in)
 	@$(INSTALL) -q --require-hashes --only-binary=:all: --no-deps --upgrade --target $(VENV)/hiredis \
 	  -r requirements-hiredis.txt
+	@# lesson 15's peers (RQ, Dramatiq, Huey, arq, and the redis-py 5 arq needs), on no sys.path either:
+	@# only their processes get it (requirements-peers.in)
+	@$(INSTALL) -q --require-hashes --only-binary=:all: --no-deps --upgrade --target $(VENV)/peers \
+	  -r requirements-peers.txt
 	@touch $@
 
 redis: deps ## build Redis from source, with TLS, into .redis/ (skipped when already built)
@@ -66,6 +70,9 @@ bless: deps venv redis ## rewrite lessons' shown outputs from a real run: make b
 
 bench: deps venv redis ## the performance ladder (lesson 15): Celery rung by rung against raw Redis, a table and a chart
 	@$(BIN)/python scripts/bench.py $(ARGS)
+
+bench-peers: deps venv redis ## lesson 15's peers: the same task on Celery, RQ, Dramatiq, Huey and arq, on one Redis
+	@$(BIN)/python scripts/bench-peers.py $(ARGS)
 
 bench-trip: deps venv redis ## Celery's round trip and the article's polling against raw Redis (lesson 06)
 	@$(BIN)/python scripts/bench-trip.py

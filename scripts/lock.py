@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Re-pin requirements.txt from requirements.in, with hashes (`make lock`; the dependencies keep their
-pins unless `make lock ARGS=--upgrade`); and requirements-hiredis.txt
-from requirements-hiredis.in: lesson 15's hiredis, which `make venv` installs apart from the venv's
-packages (into .venv/hiredis), so that only the ladder's hiredis rung has it; and requirements-uv.txt
-from requirements-uv.in: the installer the VM's `make venv INSTALLER=uv` uses.
+pins unless `make lock ARGS=--upgrade`); requirements-hiredis.txt from requirements-hiredis.in: lesson
+15's hiredis, which `make venv` installs apart from the venv's packages (into .venv/hiredis), so that only
+the ladder's hiredis rung has it; requirements-peers.txt from requirements-peers.in: lesson 15's peers
+(RQ, Dramatiq, Huey, arq and the redis-py they need), installed apart too (into .venv/peers); and
+requirements-uv.txt from requirements-uv.in: the installer the VM's `make venv INSTALLER=uv` uses.
 
 Resolves for Python 3.11.2 — Debian 12's own Python, which the VM uses and the oldest the course
 supports — so that no pin needs a newer Python than a learner's Debian 12 has. pip's resolver runs
@@ -35,7 +36,7 @@ from pathlib import Path
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.tags import Tag, compatible_tags, cpython_tags
-from packaging.utils import canonicalize_name, parse_wheel_filename
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
 REPO = Path(__file__).resolve().parents[1]
 PYTHON_VERSION = "3.11.2"
@@ -84,7 +85,10 @@ def wheel_hashes(name: str, version: str) -> list[str]:
     for file in files:
         if not file["filename"].endswith(".whl") or "sha256" not in file.get("hashes", {}):
             continue
-        _, wheel_version, _, tags = parse_wheel_filename(file["filename"])
+        try:
+            _, wheel_version, _, tags = parse_wheel_filename(file["filename"])
+        except InvalidWheelFilename:  # an old upload no installer takes (arq 0.10's 'py35+' tag)
+            continue
         if str(wheel_version) == version and any(installable(tag) for tag in tags):
             hashes.add(file["hashes"]["sha256"])
             served.append(frozenset(tags))
@@ -169,7 +173,7 @@ def main(argv: list[str]) -> int:
         count += 1
     (REPO / "requirements.txt").write_text("\n".join(lines) + "\n")
     print(f"requirements.txt: {count} packages pinned with their hashes for Python {PYTHON_VERSION}")
-    return lock_apart("requirements-hiredis") or lock_apart("requirements-uv")
+    return lock_apart("requirements-hiredis") or lock_apart("requirements-peers") or lock_apart("requirements-uv")
 
 
 def pin(lines: list[str], name: str, version: str, hashes: list[str]) -> bool:

@@ -6,7 +6,8 @@ the lock exactly as `make venv` installs it (--require-hashes, wheels only) but 
 (--python-version, --platform: Debian 12's glibc or older) — so a wheel missing for a target, or a file whose
 hash the lock lacks, fails here with pip's own message ("THESE PACKAGES DO NOT MATCH THE HASHES"), not on a
 learner's machine. Downloads only (pip's cache keeps them for the next run); nothing is installed.
-requirements-hiredis.txt and requirements-uv.txt (the VM's installer) are fetched the same way.
+requirements-hiredis.txt, requirements-peers.txt (lesson 15's peers) and requirements-uv.txt (the VM's installer) are
+fetched the same way.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from rich.table import Table
 
 def fetch(python: str, arch: str, lock: str, dest: Path) -> subprocess.CompletedProcess:
     plats = [option for plat in platforms(arch) for option in ("--platform", plat)]
-    apart = ["--no-deps"] if lock != "requirements.txt" else []  # hiredis and uv: single packages
+    apart = ["--no-deps"] if lock != "requirements.txt" else []  # hiredis, the peers and uv: pinned one by one
     return subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--require-hashes",
                            "--only-binary=:all:", "--implementation", "cp", "--python-version", python, *plats,
                            *apart, "-d", str(dest), "-r", str(REPO / lock)],
@@ -37,7 +38,8 @@ def fetch_all(python: str, arch: str) -> tuple[list[subprocess.CompletedProcess]
     with tempfile.TemporaryDirectory() as tmp:
         start = time.monotonic()
         results = [fetch(python, arch, lock, Path(tmp))
-                   for lock in ("requirements.txt", "requirements-hiredis.txt", "requirements-uv.txt")]
+                   for lock in ("requirements.txt", "requirements-hiredis.txt", "requirements-peers.txt",
+                                "requirements-uv.txt")]
         return results, len(list(Path(tmp).glob("*.whl"))), time.monotonic() - start
 
 

@@ -15,7 +15,7 @@ import json
 
 import pytest
 from conftest import assert_fails_with, assert_passes, run_check
-from courselab import ladder
+from courselab import ladder, peers
 from courselab.measure import direction, per_round, spread
 
 CHUNK = 10
@@ -122,3 +122,51 @@ def test_only_rounds_that_all_agree_say_a_direction():
     assert direction([1.2, 0.98, 1.5]) == "noise"
     assert direction([1.0, 1.1]) == "noise"  # a round without a difference is not a round with one
     assert direction([3.0]) == "one round"
+
+
+# --- peers-measured: make bench-peers' figures ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def peers_file(tmp_path, monkeypatch):
+    """peers.FIGURES in a folder of the test's own; returns a writer of figures as make bench-peers writes them."""
+    monkeypatch.setattr(peers, "FIGURES", tmp_path / "peers.json")
+    return lambda figures: peers.FIGURES.write_text(json.dumps(figures))
+
+
+def complete_peers() -> dict:
+    """Every system in every round, and a kill -9 count for Celery and every peer (the shape of peers.PeerFigures)."""
+    names = [peers.CELERY_DEFAULT, peers.CELERY_TOP, *(p.name for p in peers.PEERS)]
+    kills = {name: {"sent": 6, "running": 1, "completed": 5, "started": 6, "waiting": 0}
+             for name in ["Celery", *(p.name for p in peers.PEERS)]}
+    kills["Celery"].update(running=2, completed=0, waiting=4)
+    return {"tasks": 30, "trips": 3, "rounds": ROUNDS, "rates": {name: [100.0] * ROUNDS for name in names},
+            "kills": kills}
+
+
+def test_the_peers_stage_check_passes_on_complete_figures(course, peers_file):
+    peers_file(complete_peers())
+    result = run_check(course, "peers-measured")
+    assert_passes(result)
+    assert result.detail == (f"4 peers beside Celery in {ROUNDS} rounds; lost to kill -9: Celery 2, RQ 1, Dramatiq 1, "
+                             "Huey 1, arq 1")
+
+
+def test_no_peers_run_is_named(course, peers_file):
+    result = run_check(course, "peers-measured")
+    assert_fails_with(result, course, "no-peers")
+    assert "make bench-peers" in result.hint and "the peers have not been measured" in result.detail
+
+
+def test_peers_figures_of_another_version_are_named(course, peers_file):
+    figures = complete_peers()
+    del figures["rates"]["Huey"]
+    del figures["kills"]["arq"]
+    peers_file(figures)
+    result = run_check(course, "peers-measured")
+    assert_fails_with(result, course, "no-peers")
+    assert "has no figure in every round for Huey, the kill -9 count of arq" in result.detail
+    peers.FIGURES.write_text('{"tasks": 1}')  # not even the shape of the peers' figures
+    result = run_check(course, "peers-measured")
+    assert_fails_with(result, course, "no-peers")
+    assert "is not the peers' figures" in result.detail

@@ -162,7 +162,8 @@ def test_jupyterlabs_kernels_do_not_inherit_its_token(services, tmp_path):
 # --- packages: hash-locked ---------------------------------------------------------------------------
 
 
-LOCKS = ("requirements.txt", "requirements-hiredis.txt", "requirements-uv.txt")  # every file `make venv` installs
+LOCKS = ("requirements.txt", "requirements-hiredis.txt", "requirements-peers.txt", "requirements-uv.txt")  # every file
+# `make venv` installs
 
 
 def locked(lock: str = "requirements.txt") -> dict[str, list[str]]:
@@ -204,6 +205,7 @@ def test_every_pin_carries_hashes_and_make_venv_requires_them():
         assert {"--require-hashes", "--only-binary=:all:"} <= set(make_venv_recipes()[lock]), lock
     assert "hiredis==3.5.0" in locked("requirements-hiredis.txt")
     assert not [pin for pin in locked() if pin.startswith("hiredis==")]  # apart: lesson 15's hiredis rung only
+    assert not [pin for pin in locked("requirements-peers.txt") if pin.startswith("hiredis==")]  # the peers too
 
 
 def test_an_install_with_a_tampered_hash_fails(tmp_path):

@@ -122,9 +122,10 @@ class BenchWorker(Process):
     level (WARNING: no line per task); ready once it answers a ping. Each worker consumes a queue of its own
     (named after it), so that all of them can run at once and each burst reaches the rung it is for."""
 
-    def __init__(self, name: str, app: str, options: tuple[str, ...], env: dict[str, str], logs: Path):
+    def __init__(self, name: str, app: str, options: tuple[str, ...], env: dict[str, str], logs: Path,
+                 queue: str | None = None):
         celery = Path(sys.executable).with_name("celery")
-        self.node, self.queue = f"{name}@ladder", name
+        self.node, self.queue = f"{name}@ladder", queue or name
         log = logs / f"worker-{name}.log"
         super().__init__(f"celery -A {app} worker {' '.join(options)}",
                          [str(celery), "-A", app, "worker", "-n", self.node, "-Q", self.queue, *options],

@@ -31,9 +31,13 @@ def p50s(trips: list[dict]) -> list[float]:
     return [x["median_ms"] for x in trips]
 
 
-def ratio(values: list[float], digits: int = 2) -> str:
-    """Ratios measured round by round: their median, and their range in brackets when there are several."""
+def ratio(values: list[float], digits: int | None = None) -> str:
+    """Ratios measured round by round: their median, and their range in brackets when there are several; with
+    three significant figures or so unless told (377 (334–401), 26.8 (25.5–31.9), 1.54 (1.16–1.69)), so that a
+    table keeps its width whatever the run."""
     mid, low, high = spread(values)
+    if digits is None:
+        digits = 0 if mid >= 100 else 1 if mid >= 10 else 2
     return f"{mid:.{digits}f}" if len(values) < 2 else f"{mid:.{digits}f} ({low:.{digits}f}–{high:.{digits}f})"
 
 
@@ -132,7 +136,7 @@ def table(figures: Figures, ladder: list[Rung]):
                     else ratio(per_round(p50s(trips), base_trip)), end_section=end_section)
 
     for i, (name, rates) in enumerate(figures.raw.items()):
-        row(f"raw Redis: {name}", rates, *((figures.raw_trip, figures.p99_ms[name]) if name == RAW_ONE else ()),
+        row(f"raw: {name}", rates, *((figures.raw_trip, figures.p99_ms[name]) if name == RAW_ONE else ()),
             end_section=i == len(figures.raw) - 1)
     for i, (name, rates) in enumerate(figures.ceilings.items()):
         row(f"ceiling: {name}", rates, end_section=i == len(figures.ceilings) - 1)

@@ -74,3 +74,15 @@ def direction(ratios: list[float]) -> str:
     if max(ratios) < 1:
         return "down"
     return "noise"
+
+
+def timings_within(fn, n: int, budget: float = 1.0, least: int = 3) -> list[float]:
+    """Seconds taken by each of up to n calls of fn: no more once `budget` seconds have gone, but `least` calls
+    at least (a round trip that polls every half second gets three, not a hundred)."""
+    out: list[float] = []
+    start = time.perf_counter()
+    while len(out) < n and (len(out) < least or time.perf_counter() - start < budget):
+        t = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t)
+    return out

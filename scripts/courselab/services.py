@@ -8,6 +8,7 @@ Ctrl-C.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -98,6 +99,16 @@ class Process:
         if group_members(group):
             _signal_group(group, signal.SIGKILL)
 
+    def kill_tree(self) -> None:
+        """SIGKILL to the main process and every process below it, each by its PID, at once — as a machine that is
+        gone, or the kernel ending a container, would end them all (a child in a process group of its own, as RQ's
+        work horse, included) — and reap the main process."""
+        if self.proc is not None and self.proc.poll() is None:
+            for pid in [self.proc.pid, *descendants(self.proc.pid)]:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
 
 def _signal_group(group: int, sig: int) -> None:
     try:
@@ -119,6 +130,20 @@ def alive(pid: int | str) -> bool:
     """Running, not a zombie (a zombie has ended and only waits to be reaped)."""
     fields = proc_stat(pid)
     return fields is not None and fields[0] != "Z"
+
+
+def descendants(pid: int) -> list[int]:
+    """PIDs of the live processes below pid (children, theirs, ...), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := proc_stat(entry.name)) and fields[0] != "Z":
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 def group_members(group: int) -> list[int]:

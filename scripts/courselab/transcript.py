@@ -178,10 +178,15 @@ class Player:
             body = "\n".join(new)
             if body + "\n" != block.body:
                 result.blessed[block.line] = body + "\n"
+            shown = new
         elif not ok:
             kind = "an excerpt of" if rules.excerpt else "what"
             raise PlayError(f"{block.where}: the lesson shows {kind} terminal {block.term} printed, but the real "
                             f"run differs:\n{normalize.diff(shown, lines, block.where)}")
+        if rules.excerpt and not running:
+            # an excerpt of a command that has ended ends at its last line: a next block shows what followed
+            n = normalize.consumed(shown, lines, rules)
+            end = end if n is None else ends[n]
         term.mark = end
         if "ends" in block.attrs:
             self.ended(block)

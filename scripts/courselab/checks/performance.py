@@ -1,11 +1,11 @@
-"""The check of lesson 15: the performance ladder has been measured (`make bench`), every rung of it, in rounds
-enough to show a spread — and what the learner's own figures say."""
+"""The checks of lesson 15: the performance ladder has been measured (`make bench`), every rung of it, in rounds
+enough to show a spread, and so have the peers (`make bench-peers`) — and what the learner's own figures say."""
 
 from __future__ import annotations
 
 import json
 
-from .. import ladder, ladder_view
+from .. import ladder, ladder_view, peers
 from ..measure import direction
 from .base import Failed, Stage, check
 
@@ -42,3 +42,25 @@ def ladder_measured(stage: Stage) -> str:
     return (f"{len(rungs)} rungs in {figures.rounds} rounds ({figures.tasks} tasks per burst): {clear} of "
             f"{len(rungs) - 1} steps moved the rate the same way in every round, {len(rungs) - 1 - clear} stayed "
             "within the noise")
+
+
+@check
+def peers_measured(stage: Stage) -> str:
+    """make bench-peers' figures (.run/bench/peers.json) hold Celery's two workers, raw Redis and every peer in every
+    round, and a kill -9 count for Celery and every peer. The detail reads the learner's own counts."""
+    where = peers.FIGURES
+    if not where.exists():
+        raise Failed("no-peers", f"no figures in {where}: the peers have not been measured")
+    try:
+        figures = peers.PeerFigures(**json.loads(where.read_text()))
+        missing = [name for name in [peers.CELERY_DEFAULT, peers.CELERY_TOP, *(p.name for p in peers.PEERS)]
+                   if len(figures.rates.get(name) or []) != figures.rounds]
+        missing += [f"the kill -9 count of {name}" for name in ["Celery", *(p.name for p in peers.PEERS)]
+                    if not {"sent", "completed", "waiting"} <= set(figures.kills.get(name) or {})]
+    except (ValueError, TypeError, AttributeError) as e:
+        raise Failed("no-peers", f"{where} is not the peers' figures ({e!r})") from None
+    if missing:
+        raise Failed("no-peers", f"{where} has no figure in every round for {', '.join(missing)}: measured by "
+                     "another version of make bench-peers, or stopped before its end")
+    lost = ", ".join(f"{name} {k['sent'] - k['completed'] - k['waiting']}" for name, k in figures.kills.items())
+    return f"{len(peers.PEERS)} peers beside Celery in {figures.rounds} rounds; lost to kill -9: {lost}"
