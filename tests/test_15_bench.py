@@ -2,10 +2,11 @@
 stood clear of the noise, and fails, with its hint, without any, on one round, or with the figures of another
 version of the ladder. And the pure functions that read rounds: the spread, ratios per round, their direction.
 
-The ladder itself runs for real twice in make test, and neither run is repeated here: lesson 15's play runs
-`make bench` as written and passes this stage on what it measured (its Verification), and notebook 15 runs
+The ladder and the peers run for real elsewhere, and not again here: notebook 15 (in make test) runs
 courselab.ladder.measure on small sizes, in two rounds, and asserts every rung in every round, each worker's
-parser, every pool of the I/O-bound task and what the profiled chunks did. The figures below are the check's
+parser, every pool of the I/O-bound task and what the profiled chunks did, and courselab.peers.measure in one
+round, asserting each system's kill -9 count; lesson 15's play (make test-container, make tour) runs `make bench`
+and `make bench-peers` as written and passes this stage on what they measured. The figures below are the checks'
 input, not a measurement.
 """
 

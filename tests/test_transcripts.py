@@ -24,10 +24,12 @@ from courselab.transcript import lessons
 LESSONS = lessons()
 # Each play runs in private namespaces: its own 6379 and its own copy of the lesson folders (lesson 03's
 # dump.rdb, beat's schedule file), so pytest-xdist runs the plays side by side (conftest.py: PlaysApart).
-# Lesson 02 (Redis fetched, verified, built and tested by hand: the longest play, 130-160 s here) is played
-# as written by make test-container, as its normal user, and by make tour; make test leaves it out to keep its
-# ten minutes (docs/maintaining.md, "What each suite proves").
-ELSEWHERE = {"02-build-redis"}
+# Lesson 02 (Redis fetched, verified, built and tested by hand: 130-160 s here) and lesson 15 (make bench and
+# make bench-peers in full: 180 s on a quiet machine, 225 s within make test, and the heaviest load of all) are
+# played as written by make test-container, as its normal user, and by make tour; make test leaves them out to
+# keep its ten minutes (docs/maintaining.md, "What each suite proves"). It runs both lessons' notebooks, and
+# lesson 15's stage checks on figures files.
+ELSEWHERE = {"02-build-redis", "15-performance"}
 
 
 def play(*args: str, env: dict | None = None, timeout: float = 900) -> subprocess.CompletedProcess:
@@ -128,6 +130,15 @@ def test_a_command_said_to_end_by_itself_that_does_not_is_caught(tmp_path):
                                   "timeout=3", 1)
     out = fails(edited_03(tmp_path, text[start:], marked))
     assert "did not finish in 3 s (the lesson says it ends here)" in out
+
+
+def test_an_excerpt_ends_at_its_last_line_and_the_next_block_shows_what_followed(tmp_path):
+    # lesson 15's make bench-peers: its figures as a masked excerpt, then its kill -9 table compared as printed
+    readme = edited_03(tmp_path, "## Verification", "```bash term=main\nprintf 'a\\nb 1\\nc\\n'\n```\n\n"
+                       "```text term=main excerpt numbers\nb 2\n```\n\n```text term=main\nc\n```\n\n## Verification")
+    proc = play("--readme", str(readme), "03")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert_nothing_left(proc.stdout)
 
 
 def test_a_failed_lesson_runs_its_cleanup_blocks(tmp_path):
