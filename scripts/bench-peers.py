@@ -34,15 +34,8 @@ def main() -> int:
     ui.console.print(f"  {peers_view.parsers_line(figures)}")
     ui.console.print(f"  {peers_view.versions_line(figures)}")
     ui.console.print(peers_view.kills_table(figures))
-    ui.console.print(f"figures: {display(peers.write(figures, args.json))}")
+    ui.console.print(f"figures: {paths.show(peers.write(figures, args.json))}")
     return 0
-
-
-def display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(paths.REPO))
-    except ValueError:
-        return str(path)
 
 
 if __name__ == "__main__":

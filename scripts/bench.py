@@ -49,19 +49,12 @@ def main() -> int:
     ui.console.print(ladder_view.io_table(figures))
     ui.console.print(ladder_view.profile_table(figures, rungs))
     ui.console.print(f"  {ladder_view.per_message_line(figures)}")
-    ui.console.print(f"  the profiles: {display(args.json.parent / 'worker-chunks.prof')}, "
-                     f"{display(args.json.parent / 'client-get.prof')} (python -m pstats FILE)")
+    ui.console.print(f"  the profiles: {paths.show(args.json.parent / 'worker-chunks.prof')}, "
+                     f"{paths.show(args.json.parent / 'client-get.prof')} (python -m pstats FILE)")
     args.json.write_text(json.dumps(dataclasses.asdict(figures), indent=2) + "\n")
     ladder_view.chart(figures, rungs, args.chart)
-    ui.console.print(f"figures: {display(args.json)}  chart: {display(args.chart)}")
+    ui.console.print(f"figures: {paths.show(args.json)}  chart: {paths.show(args.chart)}")
     return 0
-
-
-def display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(paths.REPO))
-    except ValueError:
-        return str(path)
 
 
 if __name__ == "__main__":

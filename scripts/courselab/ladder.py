@@ -23,14 +23,13 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from unittest import mock
 
 from . import lessonapp, paths, profiling
-from .measure import echo_thread, summary, timings
+from .measure import echo_trips, summary, timings, wait_count
 from .services import Process, RedisServer, ServiceError, Services, free_port
 
 LESSON = "15"
@@ -185,16 +184,6 @@ def incr_rate(r, n: int) -> float:
     return n / (time.perf_counter() - t)
 
 
-def wait_count(r, n: int, timeout: float = 300) -> float:
-    """Until the tasks have counted n done; the time it happened."""
-    deadline = time.monotonic() + timeout
-    while int(r.get("perf:done") or 0) < n:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"only {int(r.get('perf:done') or 0)} of {n} tasks done after {timeout:.0f} s")
-        time.sleep(0.002)
-    return time.perf_counter()
-
-
 def burst(r, tick, rung: Rung, n: int, queue: str) -> float:
     """Send n ticks to the rung's queue and wait until all are done: tasks (or, in chunks, calls) per second."""
     r.delete("perf:done")
@@ -321,15 +310,40 @@ def raw_redis(figures: Figures, r, port: int, tasks: int, trips: int) -> list[fl
     figures.add(raw, RAW_ONE, one)
     figures.add(raw, "redis-py, pipelined", piped)
     figures.add(raw, "redis-py INCR", incr_rate(r, tasks * CHUNK_BURST))  # as many as the chunks rung's burst
-    stop = threading.Event()
-    echo = echo_thread(port, stop)
-    try:
-        samples = timings(lambda: (r.lpush("bench:req", b"x"), r.brpop(["bench:rep"], 5)), trips)
-    finally:
-        stop.set()
-        echo.join()
+    samples = echo_trips(r, port, lambda fn: timings(fn, trips))
     figures.raw_trip.append(summary(samples))
     return samples
+
+
+@dataclass
+class OwnRedis:
+    """A benchmark's Redis and lesson 15's app on it (courselab.ladder.own_redis)."""
+    work: Path  # Redis's folder and the workers' logs
+    services: Services  # what the benchmark starts, stopped by PID when its stack closes
+    port: int
+    url: str
+    r: object  # a redis-py client of it
+    env: dict[str, str]  # the environment of a worker of lesson 15's app, pointed at it
+    app: object  # lesson 15's app (perf.py), pointed at it
+    tick: object
+
+
+def own_redis(stack: contextlib.ExitStack, prefix: str) -> OwnRedis:
+    """On `stack`: a folder of its own under .run/bench (removed last, once everything in it has stopped), the
+    course's Redis on loopback on a free port with nothing on disk, and lesson 15's app pointed at it."""
+    import redis
+
+    (paths.RUN / "bench").mkdir(parents=True, exist_ok=True)
+    work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=prefix, dir=paths.RUN / "bench")))
+    services = stack.enter_context(Services())
+    port = free_port()
+    services.add(RedisServer(port, work, extra=("--save", "", "--appendonly", "no")))
+    url = f"redis://localhost:{port}/0"
+    # perf.py reads its URLs when imported, here and in every worker: from these two variables
+    stack.enter_context(mock.patch.dict(os.environ, {"CELERY_BROKER_URL": url, "CELERY_RESULT_BACKEND": url}))
+    env = lessonapp.lesson_env(paths.lesson_dir(LESSON), "perf")
+    app = stack.enter_context(lessonapp.lesson_app(paths.lesson_dir(LESSON), "perf"))
+    return OwnRedis(work, services, port, url, redis.Redis(port=port), env, app, app.tasks["perf.tick"])
 
 
 def measure(tasks: int, trips: int, chunk: int, rounds: int = 5, progress=None, profiles: Path = FIGURES.parent
@@ -337,26 +351,14 @@ def measure(tasks: int, trips: int, chunk: int, rounds: int = 5, progress=None, 
     """The whole ladder, in `rounds` interleaved rounds, on a Redis of its own (the course's build, loopback, a
     free port, nothing on disk); the profiles of "Where the time goes" are kept in the folder `profiles`
     (worker-chunks.prof, client-get.prof)."""
-    import redis
-
     say = progress or (lambda text: None)
     figures = Figures(tasks=tasks, trips=trips, chunk=chunk, rounds=rounds)
     ladder = rungs(chunk)
-    (paths.RUN / "bench").mkdir(parents=True, exist_ok=True)
     profiles.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as stack:
-        # Redis's folder and the workers' logs, removed last: once everything in it has stopped
-        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ladder-", dir=paths.RUN / "bench")))
-        services = stack.enter_context(Services())
-        port = free_port()
-        services.add(RedisServer(port, work, extra=("--save", "", "--appendonly", "no")))
-        r = redis.Redis(port=port)
-        url = f"redis://localhost:{port}/0"
-        # perf.py reads its URLs when imported, here and in every worker: from these two variables
-        stack.enter_context(mock.patch.dict(os.environ, {"CELERY_BROKER_URL": url, "CELERY_RESULT_BACKEND": url}))
-        env = lessonapp.lesson_env(paths.lesson_dir(LESSON), "perf")
-        app = stack.enter_context(lessonapp.lesson_app(paths.lesson_dir(LESSON), "perf"))
-        tick = app.tasks["perf.tick"]
+        bench = own_redis(stack, "ladder-")
+        work, services, port, r, env, app, tick = (bench.work, bench.services, bench.port, bench.r, bench.env,
+                                                   bench.app, bench.tick)
 
         say(f"{len(ladder)} rungs' workers and {len(POOLS)} pools' workers, started once, each on its own queue")
         found: dict[bool, str] = {}  # redis-py's parser, without hiredis and with

@@ -42,6 +42,28 @@ def echo_thread(port: int, stop: threading.Event) -> threading.Thread:
     return thread
 
 
+def wait_count(r, n: int, timeout: float = 300, key: str = "perf:done") -> float:
+    """Until the tasks have counted n done (an INCR each, under key); the time it happened."""
+    deadline = time.monotonic() + timeout
+    while int(r.get(key) or 0) < n:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"only {int(r.get(key) or 0)} of {n} tasks done after {timeout:.0f} s")
+        time.sleep(0.002)
+    return time.perf_counter()
+
+
+def echo_trips(r, port: int, timed) -> list[float]:
+    """Raw Redis's round trip, one client: LPUSH a request, a stand-in worker (echo_thread) LPUSHes it back, BRPOP
+    the reply — timed by `timed(fn)` (timings or timings_within, with their counts bound in)."""
+    stop = threading.Event()
+    echo = echo_thread(port, stop)
+    try:
+        return timed(lambda: (r.lpush("bench:req", b"x"), r.brpop(["bench:rep"], 5)))
+    finally:
+        stop.set()
+        echo.join()
+
+
 def spread(values: list[float]) -> tuple[float, float, float]:
     """The median of values, and their range: (median, lowest, highest)."""
     return statistics.median(values), min(values), max(values)

@@ -20,18 +20,7 @@ import time
 import redis
 import redis.utils
 
-from courselab.measure import timings_within
-
-
-def wait_count(r, n: int, timeout: float = 300) -> float:
-    """Until the tasks have counted n done; the time it happened."""
-    deadline = time.monotonic() + timeout
-    while int(r.get("perf:done") or 0) < n:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"only {int(r.get('perf:done') or 0)} of {n} tasks done after {timeout:.0f} s")
-        time.sleep(0.002)
-    return time.perf_counter()
-
+from courselab.measure import timings_within, wait_count
 
 # Each peer's client: (send a tick, send a tick and wait for its result, send a hold), each the peer's own way.
 

@@ -17,18 +17,15 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from unittest import mock
 
-from . import lessonapp, paths
-from .ladder import LESSON, BenchWorker, parser, redis_py_rates, rung_env, rungs, top_rung, wait_count
-from .measure import echo_thread, summary, timings_within
-from .services import Process, RedisServer, ServiceError, Services, free_port
+from . import paths
+from .ladder import LESSON, BenchWorker, own_redis, parser, redis_py_rates, rung_env, rungs, top_rung
+from .measure import echo_trips, summary, timings_within, wait_count
+from .services import Process, ServiceError, Services
 
 PEERS_DIR = paths.REPO / ".venv" / "peers"  # make venv installs the peers here, on no sys.path (requirements-peers.in)
 FIGURES = paths.RUN / "bench" / "peers.json"
@@ -132,14 +129,7 @@ def celery_round(figures: PeerFigures, r, tick, name: str, worker: BenchWorker, 
 def raw_round(figures: PeerFigures, r, port: int, tasks: int, trips: int) -> None:
     """One round of raw Redis: redis-py LPUSH then BRPOP one at a time, and the LPUSH → echo → BRPOP round trip."""
     one, _piped = redis_py_rates(r, tasks)
-    stop = threading.Event()
-    echo = echo_thread(port, stop)
-    try:
-        samples = timings_within(lambda: (r.lpush("bench:req", b"x"), r.brpop(["bench:rep"], 5)), trips)
-    finally:
-        stop.set()
-        echo.join()
-    figures.add(RAW, one, samples)
+    figures.add(RAW, one, echo_trips(r, port, lambda fn: timings_within(fn, trips)))
 
 
 def measure(tasks: int, trips: int, rounds: int, progress=None) -> PeerFigures:
@@ -149,18 +139,10 @@ def measure(tasks: int, trips: int, rounds: int, progress=None) -> PeerFigures:
 
     say = progress or (lambda text: None)
     figures = PeerFigures(tasks=tasks, trips=trips, rounds=rounds)
-    (paths.RUN / "bench").mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as stack:
-        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="peers-", dir=paths.RUN / "bench")))
-        services = stack.enter_context(Services())
-        port = free_port()
-        services.add(RedisServer(port, work, extra=("--save", "", "--appendonly", "no")))
-        r = redis.Redis(port=port)
-        url = f"redis://localhost:{port}/0"
-        stack.enter_context(mock.patch.dict(os.environ, {"CELERY_BROKER_URL": url, "CELERY_RESULT_BACKEND": url}))
-        env = lessonapp.lesson_env(paths.lesson_dir(LESSON), "perf")
-        app = stack.enter_context(lessonapp.lesson_app(paths.lesson_dir(LESSON), "perf"))
-        tick = app.tasks["perf.tick"]
+        bench = own_redis(stack, "peers-")
+        work, services, port, url, r, env, app, tick = (bench.work, bench.services, bench.port, bench.url, bench.r,
+                                                        bench.env, bench.app, bench.tick)
         import celery
 
         ladder = rungs(100)
