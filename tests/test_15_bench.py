@@ -73,10 +73,11 @@ def test_a_run_without_its_chart_is_named(course, figures_file):
 
 
 def test_a_file_that_is_not_the_ladders_is_named(course, figures_file):
-    ladder.FIGURES.write_text("{}")
-    result = run_check(course, "ladder-measured")
-    assert_fails_with(result, course, "no-ladder")
-    assert "is not the ladder's figures" in result.detail
+    for text in ("{}", '{"tasks": 1, "trips": 1, "chunk": 1, "rates": []}', "[]"):
+        ladder.FIGURES.write_text(text)
+        result = run_check(course, "ladder-measured")
+        assert_fails_with(result, course, "no-ladder")
+        assert "is not the ladder's figures" in result.detail, text
 
 
 def test_one_round_is_named(course, figures_file):

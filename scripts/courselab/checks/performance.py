@@ -18,18 +18,18 @@ def ladder_measured(stage: Stage) -> str:
     where = ladder.FIGURES
     if not where.exists():
         raise Failed("no-ladder", f"no figures in {where}: the ladder has not been measured")
-    try:
-        figures = ladder.Figures(**json.loads(where.read_text()))
-        rungs = ladder.rungs(figures.chunk)
-    except (ValueError, TypeError) as e:
-        raise Failed("no-ladder", f"{where} is not the ladder's figures ({e!r})") from None
-
     def measured(figure) -> bool:  # one rate per round, every one of them a rate
         return isinstance(figure, list) and len(figure) == figures.rounds and \
             all(isinstance(x, float) and x > 0 for x in figure)
 
-    missing = [x.name for x in rungs if not measured(figures.rates.get(x.name))] + \
-        [f"the I/O-bound task on {name}" for name, _, _ in ladder.POOLS if not measured(figures.io_rates.get(name))]
+    try:
+        figures = ladder.Figures(**json.loads(where.read_text()))
+        rungs = ladder.rungs(figures.chunk)
+        missing = [x.name for x in rungs if not measured(figures.rates.get(x.name))] + \
+            [f"the I/O-bound task on {name}" for name, _, _ in ladder.POOLS
+             if not measured(figures.io_rates.get(name))]
+    except (ValueError, TypeError, AttributeError) as e:
+        raise Failed("no-ladder", f"{where} is not the ladder's figures ({e!r})") from None
     if missing:
         raise Failed("no-ladder", f"{where} has no figure in every round for {', '.join(missing)}: measured by "
                      "another version of the ladder")
