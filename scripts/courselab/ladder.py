@@ -376,6 +376,7 @@ def measure(tasks: int, trips: int, chunk: int, rounds: int = 5, progress=None, 
         top = top_rung(ladder)
         top_worker = workers[ladder.index(top)]
 
+        figures.io_tasks = max(20, tasks // 10)  # the I/O-bound task's burst, on each pool, in each round
         samples: dict[str, list[float]] = {}  # every round's round trips, per rung and raw Redis: for the p99
         for k in range(rounds):
             say(f"round {k + 1} of {rounds}: raw Redis, Celery's ceilings, the rungs from {k % len(ladder)}, "
@@ -393,7 +394,6 @@ def measure(tasks: int, trips: int, chunk: int, rounds: int = 5, progress=None, 
                     trip = round_trips(tick, trips, worker.queue)
                     figures.add(figures.trips_ms, rung.name, summary(trip))
                     samples.setdefault(rung.name, []).extend(trip)
-            figures.io_tasks = max(20, tasks // 10)
             for (name, _options, _concurrency), worker in zip(POOLS, pools, strict=True):
                 figures.add(figures.io_rates, name, io_bound(r, app, figures.io_tasks, worker))
         # the rates in the ladder's order (a round rotated them)

@@ -116,8 +116,7 @@ def celery_round(figures: PeerFigures, r, tick, name: str, worker: BenchWorker, 
                  trips: int) -> None:
     """One round of one of Celery's workers: the burst (results stored and not collected for the default, as the
     peers' are; ignored for the top rung, as in the ladder), then its round trips."""
-    r.delete("perf:done")
-    tick.apply_async(queue=worker.queue).get(timeout=30)  # warm up
+    tick.apply_async(queue=worker.queue).get(timeout=30)  # warm up (its INCR forgotten next)
     r.delete("perf:done")
     t = time.perf_counter()
     for _ in range(tasks):
